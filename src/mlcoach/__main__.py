@@ -1,0 +1,3 @@
+from mlcoach.cli.main import run
+
+run()

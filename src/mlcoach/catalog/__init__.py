@@ -1,0 +1,46 @@
+"""The curriculum as typed data: loading, validating and querying questions, problems and scenarios."""
+
+from mlcoach.catalog.catalog import (
+    Catalog,
+    CatalogReport,
+    TopicSummary,
+    build_catalog,
+    load_catalog,
+    shipped_content_dir,
+)
+from mlcoach.catalog.loader import ContentIssue, Origin
+from mlcoach.catalog.models import (
+    DIFFICULTIES,
+    ROLES,
+    Checklist,
+    Difficulty,
+    KeyPoint,
+    Problem,
+    ProblemTest,
+    Question,
+    Role,
+    Scenario,
+    Topic,
+)
+
+__all__ = [
+    "DIFFICULTIES",
+    "ROLES",
+    "Catalog",
+    "CatalogReport",
+    "Checklist",
+    "ContentIssue",
+    "Difficulty",
+    "KeyPoint",
+    "Origin",
+    "Problem",
+    "ProblemTest",
+    "Question",
+    "Role",
+    "Scenario",
+    "Topic",
+    "TopicSummary",
+    "build_catalog",
+    "load_catalog",
+    "shipped_content_dir",
+]

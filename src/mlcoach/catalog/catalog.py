@@ -1,0 +1,227 @@
+"""The curriculum in memory: every topic, question, problem, scenario and checklist, checked together."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
+from rapidfuzz import process
+
+from mlcoach.catalog.duplicates import find_duplicates
+from mlcoach.catalog.loader import ContentIssue, LoadedItem, Origin, line_of, read_all
+from mlcoach.catalog.models import Checklist, Problem, Question, Scenario, Topic
+from mlcoach.errors import ContentError, NotFoundError
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def shipped_content_dir() -> Path:
+    return Path(str(files("mlcoach") / "content"))
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    topic: Topic
+    questions: int
+    by_difficulty: dict[str, int]
+
+
+@dataclass
+class Catalog:
+    topics: dict[str, Topic] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    checklists: dict[str, Checklist] = field(default_factory=dict)
+    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
+
+    def question(self, question_id: str) -> Question:
+        return self._get(self.questions, question_id, "question")
+
+    def problem(self, problem_id: str) -> Problem:
+        return self._get(self.problems, problem_id, "problem")
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        return self._get(self.scenarios, scenario_id, "scenario")
+
+    def topic(self, slug: str) -> Topic:
+        return self._get(self.topics, slug, "topic")
+
+    def find_questions(
+        self,
+        *,
+        topic: str | None = None,
+        role: str | None = None,
+        difficulty: str | None = None,
+        text: str | None = None,
+    ) -> list[Question]:
+        """Questions matching every filter given; ``text`` searches prompts, ids and key points."""
+        if topic is not None:
+            self.topic(topic)
+        needle = text.casefold() if text else None
+        found = []
+        for question in self.questions.values():
+            if topic is not None and question.topic != topic:
+                continue
+            if role is not None and role not in question.roles:
+                continue
+            if difficulty is not None and question.difficulty != difficulty:
+                continue
+            if needle is not None and not _mentions(question, needle):
+                continue
+            found.append(question)
+        return found
+
+    def topic_summaries(self) -> list[TopicSummary]:
+        counts = Counter(q.topic for q in self.questions.values())
+        summaries = []
+        for slug, topic in self.topics.items():
+            by_difficulty = Counter(
+                q.difficulty for q in self.questions.values() if q.topic == slug
+            )
+            summaries.append(
+                TopicSummary(topic, counts[slug], {str(k): v for k, v in by_difficulty.items()})
+            )
+        return summaries
+
+    @staticmethod
+    def _get(items: dict[str, T], key: str, what: str) -> T:
+        try:
+            return items[key]
+        except KeyError:
+            close = process.extractOne(key, list(items)) if items else None
+            hint = f"; did you mean {close[0]!r}?" if close and close[1] >= 70 else ""
+            raise NotFoundError(f"no {what} with id {key!r}{hint}") from None
+
+
+def _mentions(question: Question, needle: str) -> bool:
+    haystacks = [
+        question.id,
+        question.prompt,
+        question.subtopic,
+        *(k.text for k in question.key_points),
+    ]
+    return any(needle in h.casefold() for h in haystacks)
+
+
+@dataclass
+class CatalogReport:
+    """The outcome of loading content: what loaded, what is wrong, and which files were read."""
+
+    catalog: Catalog
+    issues: list[ContentIssue]
+    files: list[Path]
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def raise_for_issues(self) -> None:
+        if self.issues:
+            more = (
+                f" (and {len(self.issues) - 1} more; run `mlcoach content check`)"
+                if len(self.issues) > 1
+                else ""
+            )
+            raise ContentError(f"invalid content: {self.issues[0]}{more}")
+
+
+def build_catalog(roots: Sequence[Path], *, trusted: Sequence[Path] = ()) -> CatalogReport:
+    """Load every content file below ``roots`` and check them as one curriculum.
+
+    Questions from ``trusted`` roots (the shipped curriculum, checked as a whole in CI) are not
+    compared with each other for duplicates, only with the rest.
+    """
+    catalog = Catalog()
+    issues: list[ContentIssue] = []
+    files_read: list[Path] = []
+    loaded: list[LoadedItem] = []
+    for path, items, file_issues in read_all(roots):
+        if path.exists():
+            files_read.append(path)
+        issues.extend(file_issues)
+        loaded.extend(items)
+
+    targets: dict[str, dict[str, BaseModel]] = {
+        "topics": catalog.topics,  # type: ignore[dict-item]
+        "questions": catalog.questions,  # type: ignore[dict-item]
+        "problems": catalog.problems,  # type: ignore[dict-item]
+        "scenarios": catalog.scenarios,  # type: ignore[dict-item]
+        "checklists": catalog.checklists,  # type: ignore[dict-item]
+    }
+    nodes: dict[tuple[str, str], object] = {}
+    for entry in loaded:
+        key = str(getattr(entry.item, "slug", None) or getattr(entry.item, "id", ""))
+        bucket = targets[entry.kind]
+        origin_key = (entry.kind, key)
+        if key in bucket:
+            first = catalog.origins[origin_key]
+            issues.append(
+                ContentIssue(
+                    entry.origin.path,
+                    entry.origin.line,
+                    f"{entry.kind}[{key}].id",
+                    f"duplicate id; first defined at {first}",
+                )
+            )
+            continue
+        bucket[key] = entry.item
+        catalog.origins[origin_key] = entry.origin
+        nodes[origin_key] = entry.node
+
+    trusted_roots = [t.resolve() for t in trusted]
+    suspects = [
+        i
+        for i, qid in enumerate(catalog.questions)
+        if not any(
+            catalog.origins[("questions", qid)].path.resolve().is_relative_to(t)
+            for t in trusted_roots
+        )
+    ]
+    issues.extend(_cross_check(catalog, nodes, suspects if trusted else None))
+    return CatalogReport(catalog, issues, files_read)
+
+
+def _cross_check(
+    catalog: Catalog, nodes: dict[tuple[str, str], object], suspects: Sequence[int] | None
+) -> Iterable[ContentIssue]:
+    def issue(kind: str, key: str, fld: str, message: str) -> ContentIssue:
+        origin = catalog.origins[(kind, key)]
+        node = nodes[(kind, key)]
+        line = line_of(node, [fld]) if fld else origin.line  # type: ignore[arg-type]
+        return ContentIssue(origin.path, line, f"{kind}[{key}].{fld}".rstrip("."), message)
+
+    for qid, question in catalog.questions.items():
+        if question.topic not in catalog.topics:
+            known = ", ".join(sorted(catalog.topics))
+            yield issue(
+                "questions", qid, "topic", f"unknown topic {question.topic!r} (known: {known})"
+            )
+        for follow_up in question.follow_ups:
+            if follow_up not in catalog.questions:
+                yield issue("questions", qid, "follow_ups", f"no question with id {follow_up!r}")
+            elif follow_up == qid:
+                yield issue("questions", qid, "follow_ups", "a question cannot follow up itself")
+
+    for pair in find_duplicates(list(catalog.questions.values()), suspects=suspects):
+        first = catalog.origins[("questions", pair.first.id)]
+        yield issue(
+            "questions",
+            pair.second.id,
+            "prompt",
+            f"near-duplicate of {pair.first.id!r} at {first} ({pair.reason})",
+        )
+
+
+def load_catalog(deck_dirs: Sequence[Path] = (), *, strict: bool = True) -> Catalog:
+    """The shipped curriculum plus the user's decks; with ``strict``, any content issue is an error."""
+    shipped = shipped_content_dir()
+    report = build_catalog([shipped, *(d for d in deck_dirs if d.exists())], trusted=[shipped])
+    if strict:
+        report.raise_for_issues()
+    return report.catalog

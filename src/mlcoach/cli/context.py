@@ -1,0 +1,38 @@
+"""What a command needs, built once and only when it is asked for."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from mlcoach.catalog import Catalog, load_catalog
+from mlcoach.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from mlcoach.store import Database, User
+
+
+class AppContext:
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings()
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog([self.settings.deck_dir])
+
+    @cached_property
+    def database(self) -> Database:
+        from mlcoach.store import (
+            Database,
+        )  # SQLAlchemy is imported only by commands that store things
+
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return Database(self.settings.database_url)
+
+    @cached_property
+    def user(self) -> User:
+        return self.database.default_user()
+
+
+ctx = AppContext()

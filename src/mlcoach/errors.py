@@ -1,0 +1,21 @@
+"""Errors a user can act on. The CLI and the web app show their message as it is, without a traceback."""
+
+
+class MlcoachError(Exception):
+    """Base for every error whose message is meant for the user."""
+
+
+class ConfigError(MlcoachError):
+    """A setting has a value mlcoach cannot use."""
+
+
+class NotFoundError(MlcoachError):
+    """The user named something (a question, a topic, a file) that does not exist."""
+
+
+class ContentError(MlcoachError):
+    """Curriculum content (a shipped or user deck) is malformed."""
+
+
+class StorageError(MlcoachError):
+    """The database cannot be opened, migrated or written."""

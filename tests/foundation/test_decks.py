@@ -1,0 +1,158 @@
+"""A user's deck is checked with the shipped curriculum; each problem names file, line and field."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from mlcoach.catalog import build_catalog, load_catalog, shipped_content_dir
+
+GOOD_QUESTION = """\
+questions:
+  - id: deck-why-log-loss
+    topic: metrics
+    subtopic: custom
+    difficulty: medium
+    roles: [data-science]
+    prompt: In my team's deck, why do we monitor log loss next to accuracy for the churn model?
+    answer: >-
+      Log loss rewards confident correct probabilities and punishes confident mistakes, so it
+      notices a model whose ranking holds while its probabilities drift away from reality, which
+      accuracy at a fixed threshold cannot see. Our churn offers are priced from the probability.
+    key_points:
+      - Log loss scores the predicted probabilities, not only the hard labels.
+      - Confident wrong predictions are punished heavily by log loss.
+      - Churn offers are priced from the probability, so calibration matters.
+"""
+
+
+def _deck(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "deck.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def _issues(path: Path) -> list[str]:
+    report = build_catalog([shipped_content_dir(), path])
+    return [str(i) for i in report.issues]
+
+
+def test_a_valid_deck_adds_its_questions(tmp_path: Path) -> None:
+    deck = _deck(tmp_path, GOOD_QUESTION)
+    assert _issues(deck) == []
+    catalog = load_catalog([tmp_path])
+    assert catalog.question("deck-why-log-loss").topic == "metrics"
+
+
+def test_a_broken_field_is_reported_with_file_line_and_field(tmp_path: Path) -> None:
+    deck = _deck(tmp_path, GOOD_QUESTION.replace("difficulty: medium", "difficulty: brutal"))
+    issues = _issues(deck)
+    assert len(issues) == 1
+    assert issues[0].startswith(f"{deck}:5: questions[deck-why-log-loss].difficulty:")
+    assert "'easy', 'medium' or 'hard'" in issues[0]
+
+
+def test_too_few_key_points_is_rejected(tmp_path: Path) -> None:
+    text = GOOD_QUESTION.replace(
+        "      - Confident wrong predictions are punished heavily by log loss.\n", ""
+    )
+    text = text.replace(
+        "      - Churn offers are priced from the probability, so calibration matters.\n", ""
+    )
+    deck = _deck(tmp_path, text)
+    issues = _issues(deck)
+    assert len(issues) == 1
+    assert f"{deck}:13: questions[deck-why-log-loss].key_points:" in issues[0]
+    assert "at least 3" in issues[0]
+
+
+def test_a_missing_field_and_an_unknown_field_are_named(tmp_path: Path) -> None:
+    text = GOOD_QUESTION.replace("    subtopic: custom\n", "    sub_topic: custom\n")
+    issues = _issues(_deck(tmp_path, text))
+    assert any(
+        "questions[deck-why-log-loss].subtopic: required field is missing" in i for i in issues
+    )
+    assert any(".sub_topic: unknown field" in i for i in issues)
+
+
+def test_an_unknown_topic_and_a_dangling_follow_up_are_rejected(tmp_path: Path) -> None:
+    text = (
+        GOOD_QUESTION.replace("topic: metrics", "topic: astrology")
+        + "    follow_ups: [no-such-question]\n"
+    )
+    issues = _issues(_deck(tmp_path, text))
+    assert any(
+        ":3: questions[deck-why-log-loss].topic: unknown topic 'astrology'" in i for i in issues
+    )
+    assert any("follow_ups: no question with id 'no-such-question'" in i for i in issues)
+
+
+def test_a_duplicate_id_is_rejected(tmp_path: Path) -> None:
+    shipped_id = next(iter(load_catalog().questions))
+    deck = _deck(tmp_path, GOOD_QUESTION.replace("deck-why-log-loss", shipped_id))
+    issues = _issues(deck)
+    assert any(f"{deck}:2:" in i and "duplicate id; first defined at" in i for i in issues)
+
+
+def test_a_reworded_copy_of_a_shipped_question_is_a_near_duplicate(tmp_path: Path) -> None:
+    original = next(iter(load_catalog().questions.values()))
+    points = "\n".join(f"      - {p.text}" for p in original.key_points)
+    prompt = original.prompt.replace("?", "").strip() + ", please?"
+    deck = _deck(
+        tmp_path,
+        f"""\
+questions:
+  - id: my-copy
+    topic: {original.topic}
+    subtopic: copied
+    difficulty: easy
+    roles: [research]
+    prompt: {prompt!r}
+    answer: >-
+      {" ".join(original.answer.split())}
+    key_points:
+{points}
+""",
+    )
+    issues = _issues(deck)
+    assert any(
+        f"questions[my-copy].prompt: near-duplicate of {original.id!r}" in i for i in issues
+    ), issues
+
+
+def test_the_same_key_points_under_a_new_prompt_is_a_duplicate(tmp_path: Path) -> None:
+    original = next(iter(load_catalog().questions.values()))
+    points = "\n".join(f"      - {p.text}" for p in original.key_points)
+    deck = _deck(
+        tmp_path,
+        f"""\
+questions:
+  - id: sneaky-copy
+    topic: {original.topic}
+    subtopic: copied
+    difficulty: easy
+    roles: [research]
+    prompt: Tell me everything you know about this subject that interviewers like to ask about.
+    answer: >-
+      {" ".join(original.answer.split())}
+    key_points:
+{points}
+""",
+    )
+    issues = _issues(deck)
+    assert any("sneaky-copy" in i and "key points are the same" in i for i in issues), issues
+
+
+def test_invalid_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
+    deck = _deck(tmp_path, "questions:\n  - id: x\n    prompt: [unclosed\n    topic: metrics\n")
+    issues = _issues(deck)
+    assert len(issues) == 1
+    assert issues[0].startswith(f"{deck}:") and "invalid YAML" in issues[0]
+
+
+def test_a_file_that_is_not_a_deck_is_rejected(tmp_path: Path) -> None:
+    assert "expected a mapping" in _issues(_deck(tmp_path, "- just\n- a list\n"))[0]
+    assert "unknown section" in _issues(_deck(tmp_path, "cards:\n  - a\n"))[0]
+    binary = tmp_path / "junk.yaml"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    assert "not UTF-8" in _issues(binary)[0]
