@@ -40,8 +40,8 @@ lock:
 	$(UV) pip compile pyproject.toml --extra dev --override overrides.txt --python-version 3.11 -o requirements.lock --quiet
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
 
 typecheck: setup
 	$(BIN)/mypy
