@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
-APT_PACKAGES := bubblewrap
+APT_PACKAGES := bubblewrap chromium
 PYTEST_ARGS ?=
 
-.PHONY: run test setup system-deps lock lint typecheck clean
+.PHONY: run test setup system-deps lock lint typecheck clean assets
 
 run: setup
-	$(BIN)/mlcoach
+	$(BIN)/mlcoach serve
 
 test: setup system-deps lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -35,6 +35,16 @@ system-deps:
 	else \
 		echo "note: could not install$$missing; the tests that need them are skipped"; \
 	fi
+
+# Rebuild the web app's committed JavaScript (CodeMirror bundle, htmx) from the npm registry; only
+# needed after changing src/mlcoach/web/frontend/. Users of the app need no Node.
+WEB_ASSETS := build/web-assets
+assets:
+	rm -rf $(WEB_ASSETS) && mkdir -p $(WEB_ASSETS)
+	cp src/mlcoach/web/frontend/package.json src/mlcoach/web/frontend/package-lock.json src/mlcoach/web/frontend/editor.js $(WEB_ASSETS)/
+	cd $(WEB_ASSETS) && npm ci --no-audit --no-fund && npm run build
+	cp $(WEB_ASSETS)/dist/editor.js src/mlcoach/web/static/editor.js
+	cp $(WEB_ASSETS)/node_modules/htmx.org/dist/htmx.min.js src/mlcoach/web/static/htmx.min.js
 
 lock:
 	$(UV) pip compile pyproject.toml --extra dev --override overrides.txt --python-version 3.11 -o requirements.lock --quiet

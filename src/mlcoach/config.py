@@ -38,6 +38,8 @@ class Settings:
     deck_dir: Path
     config_file: Path | None
     sources: dict[str, Setting]
+    # Team mode: accounts with sign-in; off means one local user and a server on loopback only.
+    auth: bool = False
 
     @property
     def uses_default_database(self) -> bool:
@@ -49,6 +51,7 @@ _DESCRIPTIONS = {
     "database_url": "SQLAlchemy URL of the database",
     "broker_url": "Redis URL for Celery workers (none: jobs run in-process)",
     "deck_dir": "folder with the user's own decks",
+    "auth": "on: accounts and sign-in for a team server; off: one local user, loopback only",
 }
 
 
@@ -122,6 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     broker_url = pick("broker_url", None, file_values, file_label)
     deck_value = pick("deck_dir", str(data_dir / "decks"), file_values, file_label)
     assert deck_value is not None
+    auth = _on_off("auth", pick("auth", "off", file_values, file_label) or "off", sources)
 
     return Settings(
         data_dir=data_dir,
@@ -130,4 +134,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         deck_dir=Path(deck_value).expanduser(),
         config_file=config_file if config_file.is_file() else None,
         sources=sources,
+        auth=auth,
     )
+
+
+def _on_off(key: str, value: str, sources: Mapping[str, Setting]) -> bool:
+    word = value.strip().lower()
+    if word in ("on", "true", "yes", "1"):
+        return True
+    if word in ("off", "false", "no", "0"):
+        return False
+    raise ConfigError(f"{key} is {value!r} (from {sources[key].source}); use on or off")

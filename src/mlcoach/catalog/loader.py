@@ -82,20 +82,38 @@ def line_of(node: yaml.Node, loc: Iterable[int | str]) -> int:
     return int(current.start_mark.line) + 1
 
 
-def _field_name(loc: tuple[int | str, ...]) -> str:
+def field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
-def _describe(error: ErrorDetails) -> str:
+def describe_error(error: ErrorDetails) -> str:
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
         return "unknown field (check its spelling against docs/content.md)"
     if error["type"] == "missing":
         return "required field is missing"
     return message.removeprefix("Value error, ")
+
+
+def parse_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any] | ContentIssue:
+    """The YAML document as a node tree (for line numbers) and as data, or why it is not YAML."""
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        return ContentIssue(path, line, "", f"invalid YAML: {exc.problem or exc.context}")
+    except yaml.YAMLError as exc:
+        return ContentIssue(path, None, "", f"invalid YAML: {exc}")
+    return root, data
 
 
 def read_file(path: Path) -> tuple[list[LoadedItem], list[ContentIssue]]:
@@ -113,20 +131,10 @@ def read_file(path: Path) -> tuple[list[LoadedItem], list[ContentIssue]]:
     except OSError as exc:
         return [], [ContentIssue(path, None, "", f"cannot read file: {exc.strerror}")]
 
-    try:
-        loader = _Loader(text)
-        try:
-            root = loader.get_single_node()
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        return [], [ContentIssue(path, line, "", f"invalid YAML: {exc.problem or exc.context}")]
-    except yaml.YAMLError as exc:
-        return [], [ContentIssue(path, None, "", f"invalid YAML: {exc}")]
-
+    parsed = parse_yaml(text, path)
+    if isinstance(parsed, ContentIssue):
+        return [], [parsed]
+    root, data = parsed
     if root is None or data is None:
         return [], [ContentIssue(path, 1, "", "file is empty")]
     if not isinstance(data, dict):
@@ -162,8 +170,8 @@ def read_file(path: Path) -> tuple[list[LoadedItem], list[ContentIssue]]:
                         ContentIssue(
                             path,
                             line_of(root, loc),
-                            f"{label}.{_field_name(tuple(error['loc']))}".rstrip("."),
-                            _describe(error),
+                            f"{label}.{field_path(tuple(error['loc']))}".rstrip("."),
+                            describe_error(error),
                         )
                     )
                 continue

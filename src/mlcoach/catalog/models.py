@@ -169,10 +169,24 @@ class Scenario(_Content):
     roles: tuple[Role, ...] = Field(min_length=1)
     prompt: Annotated[str, StringConstraints(min_length=20)]
     context: str = ""
+    # Curriculum topics the scenario exercises: gap analysis and study plans pick scenarios by them.
+    topics: tuple[Slug, ...] = ()
     rubric: tuple[RubricDimension, ...] = Field(min_length=3)
+
+    @field_validator("rubric")
+    @classmethod
+    def _distinct_dimensions(
+        cls, rubric: tuple[RubricDimension, ...]
+    ) -> tuple[RubricDimension, ...]:
+        names = [d.name.casefold() for d in rubric]
+        if len(set(names)) != len(names):
+            raise ValueError("a rubric dimension is listed twice")
+        return rubric
 
 
 class ChecklistItem(_Content):
+    # A stable key for the item, so that a user's ticks survive rewording of its text.
+    id: Slug | None = None
     text: Annotated[str, StringConstraints(min_length=5, max_length=200)]
     detail: str = ""
 
@@ -187,6 +201,14 @@ class Checklist(_Content):
     title: Annotated[str, StringConstraints(min_length=3, max_length=120)]
     stage: Literal["research", "preparation", "interview-day", "after"]
     items: tuple[ChecklistItem, ...] = Field(min_length=1)
+
+    @field_validator("items")
+    @classmethod
+    def _distinct_item_ids(cls, items: tuple[ChecklistItem, ...]) -> tuple[ChecklistItem, ...]:
+        ids = [i.id for i in items if i.id is not None]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an item id is listed twice")
+        return items
 
 
 CONTENT_KINDS: dict[str, type[_Content]] = {

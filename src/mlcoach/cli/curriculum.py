@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -58,7 +59,7 @@ def content_check(
         )
     else:
         for issue in report.issues:
-            console.print(f"[red]✗[/] {issue}", soft_wrap=True)
+            console.print(f"[red]✗[/] {escape(str(issue))}", soft_wrap=True)
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
         if report.ok:
             console.print(f"[green]✓[/] {len(report.files)} files valid: {summary}")
@@ -158,7 +159,7 @@ def questions_list(
     table.add_column("level")
     table.add_column("prompt")
     for q in found:
-        table.add_row(q.id, q.topic, q.difficulty, q.prompt)
+        table.add_row(q.id, q.topic, q.difficulty, escape(q.prompt))
     console.print(table)
     by_topic = Counter(q.topic for q in found)
     if len(by_topic) > 1:
@@ -181,7 +182,9 @@ def questions_show(
         print_json(_question_json(q, full=answer))
         return
     meta = f"{q.topic} › {q.subtopic} · {q.difficulty} · {', '.join(q.roles)}"
-    console.print(Panel(q.prompt, title=f"[bold]{q.id}[/]", subtitle=meta, subtitle_align="left"))
+    console.print(
+        Panel(escape(q.prompt), title=f"[bold]{q.id}[/]", subtitle=meta, subtitle_align="left")
+    )
     if not answer:
         console.print(
             "Answer it yourself first; add --answer to see the model answer.", style="dim"
@@ -192,10 +195,10 @@ def questions_show(
     console.print(Panel(Markdown(q.answer), title="Model answer", border_style="green"))
     console.print("[bold]Key points a good answer makes[/]")
     for point in q.key_points:
-        console.print(f"  • {point.text}")
+        console.print(f"  • {escape(point.text)}")
     if q.misconceptions:
         console.print("[bold]Common misconceptions[/]")
         for wrong in q.misconceptions:
-            console.print(f"  ✗ {wrong}", style="yellow")
+            console.print(f"  ✗ {escape(wrong)}", style="yellow")
     if q.follow_ups:
         console.print(f"Follow-ups: {', '.join(q.follow_ups)}", style="dim")

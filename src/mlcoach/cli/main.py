@@ -9,6 +9,12 @@ from rich.panel import Panel
 
 from mlcoach import __version__
 from mlcoach.cli import curriculum, system
+from mlcoach.cli import grading as grading_cli
+from mlcoach.cli import interview as interview_cli
+from mlcoach.cli import judge as judge_cli
+from mlcoach.cli import practice as practice_cli
+from mlcoach.cli import review as review_cli
+from mlcoach.cli import web as web_cli
 from mlcoach.cli.context import ctx
 from mlcoach.cli.output import console, print_error
 from mlcoach.errors import MlcoachError
@@ -26,6 +32,25 @@ app.add_typer(system.db_app, name="db")
 app.add_typer(curriculum.content_app, name="content")
 app.command("topics")(curriculum.topics)
 app.add_typer(curriculum.questions_app, name="questions")
+app.command("answer")(grading_cli.answer)
+app.command("grade")(grading_cli.grade)
+app.add_typer(judge_cli.problems_app, name="problems")
+app.command("solve")(judge_cli.solve)
+app.command("drill")(practice_cli.drill)
+app.command("progress")(practice_cli.progress)
+app.add_typer(practice_cli.deck_app, name="deck")
+app.command("serve")(web_cli.serve)
+app.command("worker")(web_cli.worker)
+app.command("backup")(practice_cli.backup)
+app.command("restore")(practice_cli.restore)
+app.add_typer(interview_cli.mock_app, name="mock")
+app.command("plan")(interview_cli.plan)
+app.command("jobspec")(interview_cli.jobspec)
+app.add_typer(interview_cli.interviews_app, name="interviews")
+app.add_typer(interview_cli.scenarios_app, name="scenarios")
+app.command("design")(interview_cli.design)
+app.command("deepdive")(interview_cli.deepdive)
+app.command("review")(review_cli.review)
 
 
 def _version(value: bool) -> None:

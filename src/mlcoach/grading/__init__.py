@@ -1,0 +1,35 @@
+"""Answer feedback: a free-text answer scored 0-5 against a question's key points, with reasons.
+
+    from mlcoach.grading import grade_answer
+    grade = grade_answer(question, "L1 adds the absolute weights to the loss ...")
+    grade.score, [p.made for p in grade.points], grade.advice
+
+The model loads when the grader is first built (`load_grader`, about 0.1 s) and is kept for the
+process. Pass ``cache_dir=embedding_cache_dir(settings.data_dir)`` so key-point vectors persist.
+"""
+
+from mlcoach.grading.grader import (
+    CHOICES,
+    GRADER_ENV,
+    Grader,
+    GraderUnavailableError,
+    embedding_cache_dir,
+    grade_answer,
+    grade_answers,
+    load_grader,
+)
+from mlcoach.grading.result import Grade, MisconceptionFound, PointVerdict
+
+__all__ = [
+    "CHOICES",
+    "GRADER_ENV",
+    "Grade",
+    "Grader",
+    "GraderUnavailableError",
+    "MisconceptionFound",
+    "PointVerdict",
+    "embedding_cache_dir",
+    "grade_answer",
+    "grade_answers",
+    "load_grader",
+]

@@ -1,0 +1,385 @@
+"""Scoring an answer against a question's key points, with the reasons, whatever the backend.
+
+For each key point the engine finds the sentence (or clause) of the answer that makes it best and
+gives it credit from its similarity, then takes credit away where similarity is not understanding:
+a list of terms, a copy of the question, or a sentence that says the opposite (a negation the key
+point does not have). Misconceptions from the question's list are flagged when a sentence states
+them. The score is the mean credit over key points, less penalties, on a 0-5 scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from mlcoach.catalog.models import Question
+from mlcoach.grading.backends import Backend
+from mlcoach.grading.minilm import FloatArray
+from mlcoach.grading.result import MAX_SCORE, Grade, MisconceptionFound, PointVerdict
+from mlcoach.grading.sentences import MAX_GRADED_WORDS, SplitAnswer, Unit, split_answer
+from mlcoach.grading.text import (
+    content_stems,
+    is_contrastive,
+    is_negated,
+    is_too_short_to_claim,
+    looks_like_keyword_list,
+    words,
+)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The numbers that turn one backend's similarities into credit; fitted on the development set."""
+
+    low: float  # similarity where a sentence starts to earn credit for a key point
+    high: float  # similarity where it earns full credit
+    # Similarity above which a sentence of the opposite polarity contradicts a key point.
+    contradiction_at: float
+    misconception_at: float  # similarity above which a sentence states a misconception
+    misconception_margin: float  # ...and by how much closer to it than to any key point
+    off_topic_below: float  # best similarity to any key point below which it is off-topic
+    keyword_list_factor: float = 0.3  # share of credit a bare list of terms keeps
+    # Share of credit kept when a "not ... but ..." sentence matches a point.
+    contrastive_negation_factor: float = 0.6
+    contradiction_penalty: float = 0.5  # score points off per contradicted key point
+    misconception_penalty: float = 0.75  # score points off per misconception stated
+    curve: float = 1.0  # exponent on coverage: below 1 rewards partial answers more
+    made_at: float = 0.5  # credit from which a key point counts as made
+    # A negation is only trusted to reverse a key point when the sentence repeats enough of the
+    # point's words (a near-paraphrase with "not"); the same fact is often said either way round
+    # ("copies nothing" / "only adds a reference"), so with little overlap polarity is ignored.
+    polarity_overlap_low: float = 0.3
+    polarity_overlap_high: float = 0.6
+    # How many key points one sentence can make: one per this many content words (at least one),
+    # so a single vague sentence cannot collect credit for every point it is loosely similar to.
+    words_per_point: int = 6
+
+
+@dataclass(frozen=True)
+class _UnitFacts:
+    unit: Unit
+    negated: bool
+    keyword_list: bool
+    copies_prompt: bool
+    stems: frozenset[str]
+    mixed: bool
+
+    @property
+    def ambiguous_polarity(self) -> bool:
+        return self.unit.contrastive or self.mixed
+
+    @property
+    def factor(self) -> float:
+        return 0.0 if self.copies_prompt else 1.0
+
+
+def grade_with(
+    backend: Backend, calibration: Calibration, question: Question, answer: str
+) -> Grade:
+    """Grade one answer to one question."""
+    if not words(answer):
+        return _empty_grade(backend, question, answer)
+    split = split_answer(answer.strip())
+    facts = _all_facts(split, question.prompt)
+    key_points = [k.text for k in question.key_points]
+    references = [*key_points, *question.misconceptions]
+    sims = backend.similarities(question, references, [u.text for u in split.units])
+    k, m = len(key_points), len(question.misconceptions)
+    point_sims, misconception_sims = sims[:k], sims[k : k + m]
+
+    points = _judge_points(key_points, point_sims, facts, split, calibration)
+    found = _misconceptions(question, misconception_sims, point_sims, facts, calibration)
+
+    coverage = float(np.mean([p.credit for p in points]))
+    contradicted = sum(p.contradicted for p in points)
+    raw = MAX_SCORE * coverage**calibration.curve
+    raw -= calibration.contradiction_penalty * contradicted
+    raw -= calibration.misconception_penalty * len(found)
+    score = round(min(MAX_SCORE, max(0.0, raw)), 1)
+
+    # Off-topic: no sentence comes near any key point (the prompt is no guide: restating or
+    # merely naming the topic is close to it).
+    off_topic = float(point_sims.max(initial=-1.0)) < calibration.off_topic_below and coverage < 0.2
+    notes = _notes(split, off_topic)
+    advice = _advice(points, found, facts, off_topic, score)
+    return Grade(
+        question_id=question.id,
+        score=score,
+        points=tuple(points),
+        misconceptions=tuple(found),
+        advice=advice,
+        model_answer=question.answer,
+        backend=backend.name,
+        backend_note=backend.note,
+        notes=tuple(notes),
+        graded_words=split.graded_words,
+        total_words=split.total_words,
+    )
+
+
+def _all_facts(split: SplitAnswer, prompt: str) -> list[_UnitFacts]:
+    facts = [
+        _UnitFacts(
+            unit=unit,
+            negated=is_negated(unit.text),
+            keyword_list=looks_like_keyword_list(unit.text) or is_too_short_to_claim(unit.text),
+            copies_prompt=copies_prompt(unit.text, prompt),
+            stems=frozenset(content_stems(unit.text)),
+            mixed=False,
+        )
+        for unit in split.units
+    ]
+    # A sentence whose clauses disagree in polarity ("X holds; Y does not") is judged clause by
+    # clause: as a whole it neither makes nor denies a point outright. The clauses of a list of
+    # terms are still a list of terms.
+    polarity: dict[int, set[bool]] = {}
+    listing: set[int] = set()
+    for fact in facts:
+        if not fact.unit.whole:
+            polarity.setdefault(fact.unit.sentence, set()).add(fact.negated)
+        elif fact.keyword_list:
+            listing.add(fact.unit.sentence)
+    return [
+        replace(
+            f,
+            mixed=f.unit.whole and len(polarity.get(f.unit.sentence, ())) > 1,
+            keyword_list=f.keyword_list or f.unit.sentence in listing,
+        )
+        for f in facts
+    ]
+
+
+def copies_prompt(text: str, prompt: str) -> bool:
+    """Whether a sentence only repeats the question's own words, adding no claim of its own."""
+    stems = content_stems(text)
+    if len(stems) < 2:
+        return False
+    asked = set(content_stems(prompt))
+    new = [s for s in stems if s not in asked]
+    return len(new) <= 0.25 * len(stems)
+
+
+def _ramp(value: float, low: float, high: float) -> float:
+    if high <= low:
+        return 1.0 if value >= low else 0.0
+    return min(1.0, max(0.0, (value - low) / (high - low)))
+
+
+def _judge_points(
+    key_points: Sequence[str],
+    sims: FloatArray,
+    facts: Sequence[_UnitFacts],
+    split: SplitAnswer,
+    cal: Calibration,
+) -> list[PointVerdict]:
+    n_points, n_units = sims.shape
+    credit = np.zeros((n_points, n_units))
+    contradicting: list[int | None] = [None] * n_points
+    for i, key_point in enumerate(key_points):
+        point_negated = is_negated(key_point)
+        point_contrastive = is_contrastive(key_point)
+        point_stems = frozenset(content_stems(key_point))
+        refuted: dict[int, float] = {}  # sentence -> similarity of a clause that denies the point
+        for j, fact in enumerate(facts):
+            sim = float(sims[i, j])
+            value = _ramp(sim, cal.low, cal.high) * fact.factor
+            if fact.keyword_list:
+                value *= cal.keyword_list_factor
+            if fact.negated != point_negated and value > 0:
+                # Dice overlap of content stems: high only when the sentence is mostly about the
+                # point and says much of it ("Variance does not depend on the sample").
+                shared = len(point_stems & fact.stems)
+                overlap = 2 * shared / max(1, len(point_stems) + len(fact.stems))
+                strength = _ramp(overlap, cal.polarity_overlap_low, cal.polarity_overlap_high)
+                if fact.ambiguous_polarity or point_contrastive:
+                    value *= 1.0 - strength * (1.0 - cal.contrastive_negation_factor)
+                else:
+                    value *= 1.0 - strength
+                    if strength >= 0.5 and sim >= cal.contradiction_at:
+                        sentence = fact.unit.sentence
+                        refuted[sentence] = max(refuted.get(sentence, -1.0), sim)
+                        current = contradicting[i]
+                        if current is None or sim > float(sims[i, current]):
+                            contradicting[i] = j
+            credit[i, j] = value
+        # A sentence with a clause that denies the point cannot make it with another clause.
+        for j, fact in enumerate(facts):
+            if fact.unit.sentence in refuted:
+                credit[i, j] = 0.0
+
+    # Each sentence can make a limited number of points: hand them out best match first.
+    capacity = [
+        max(1, len(content_stems(sentence)) // cal.words_per_point) for sentence in split.sentences
+    ]
+    chosen: list[int | None] = [None] * n_points
+    for flat in np.argsort(-credit, axis=None, kind="stable"):
+        i, j = divmod(int(flat), n_units)
+        value = credit[i, j]
+        if value <= 0:
+            break
+        sentence = facts[j].unit.sentence
+        if chosen[i] is None and capacity[sentence] > 0:
+            chosen[i] = j
+            capacity[sentence] -= 1
+
+    verdicts = []
+    for i, key_point in enumerate(key_points):
+        j_best = chosen[i]
+        denial = contradicting[i]
+        # When the closest statement to a point denies it, a looser match elsewhere cannot save it.
+        if denial is not None and j_best is not None and sims[i, denial] >= sims[i, j_best]:
+            j_best = None
+        best = float(credit[i, j_best]) if j_best is not None else 0.0
+        made = best >= cal.made_at
+        if made:
+            confidence = 0.5 + 0.5 * (best - cal.made_at) / (1.0 - cal.made_at)
+        else:
+            confidence = 0.5 + 0.5 * (cal.made_at - best) / cal.made_at
+        contradicted = not made and contradicting[i] is not None
+        evidence_at = contradicting[i] if contradicted else j_best
+        if evidence_at is None and not made and n_units:
+            # Nothing earned credit; show the closest sentence if it came anywhere near.
+            nearest = int(np.argmax(sims[i]))
+            if float(sims[i, nearest]) >= cal.low and facts[nearest].factor > 0:
+                evidence_at = nearest
+        verdicts.append(
+            PointVerdict(
+                key_point=key_point,
+                made=made,
+                confidence=round(min(1.0, max(0.0, confidence)), 2),
+                credit=round(best, 3),
+                evidence=facts[evidence_at].unit.text if evidence_at is not None else None,
+                contradicted=contradicted,
+            )
+        )
+    return verdicts
+
+
+def _misconceptions(
+    question: Question,
+    sims: FloatArray,
+    point_sims: FloatArray,
+    facts: Sequence[_UnitFacts],
+    cal: Calibration,
+) -> list[MisconceptionFound]:
+    found: list[MisconceptionFound] = []
+    nearest_point = point_sims.max(axis=0) if point_sims.size else np.zeros(len(facts))
+    for i, wrong in enumerate(question.misconceptions):
+        wrong_negated = is_negated(wrong)
+        best: tuple[float, int] = (0.0, -1)
+        for j, fact in enumerate(facts):
+            sim = float(sims[i, j])
+            if fact.factor == 0 or fact.keyword_list or fact.negated != wrong_negated:
+                continue  # a sentence that denies the wrong belief is a good sign, not a bad one
+            if fact.ambiguous_polarity and fact.negated:
+                continue
+            if sim < cal.misconception_at or sim < nearest_point[j] + cal.misconception_margin:
+                continue
+            if sim > best[0]:
+                best = (sim, j)
+        if best[1] >= 0:
+            confidence = 0.5 + 0.5 * _ramp(
+                best[0], cal.misconception_at, cal.misconception_at + 0.2
+            )
+            found.append(
+                MisconceptionFound(
+                    misconception=wrong,
+                    evidence=facts[best[1]].unit.text,
+                    confidence=round(confidence, 2),
+                )
+            )
+    return found
+
+
+def _notes(split: SplitAnswer, off_topic: bool) -> list[str]:
+    notes = []
+    if split.truncated:
+        notes.append(
+            f"The answer has {split.total_words:,} words; only the first {split.graded_words} "
+            f"({len(split.sentences)} sentences) were graded. Spoken interview answers rarely "
+            f"need more than {MAX_GRADED_WORDS} words."
+        )
+    if off_topic:
+        notes.append("The answer does not seem to address this question.")
+    return notes
+
+
+def _advice(
+    points: Sequence[PointVerdict],
+    found: Sequence[MisconceptionFound],
+    facts: Sequence[_UnitFacts],
+    off_topic: bool,
+    score: float,
+) -> str:
+    missed = [p for p in points if not p.made]
+    contradicted = [p for p in points if p.contradicted]
+    first_missed = _lower_first(missed[0].key_point).rstrip(".") if missed else ""
+    parts: list[str] = []
+    if facts and all(f.copies_prompt for f in facts):
+        parts.append("Restating the question earns no credit: answer it in your own words.")
+    elif off_topic:
+        parts.append("This answer is about something else: reread the question and answer it.")
+    elif facts and sum(f.keyword_list for f in facts) * 2 >= len(facts) and score < 3:
+        parts.append(
+            "Write full sentences that explain how the ideas connect; a list of terms shows "
+            "what you have heard of, not what you understand."
+        )
+    if contradicted:
+        parts.append(
+            f"Check this claim, the opposite is true: {_lower_first(contradicted[0].key_point)}"
+        )
+    elif found:
+        parts.append(
+            f"Careful, this is a common misconception: {_lower_first(found[0].misconception)}"
+        )
+    if len(parts) < 2:
+        if not missed:
+            parts.append("Strong answer: it makes every key point.")
+        elif len(missed) == 1:
+            parts.append(f"To complete it, add that {first_missed}")
+        elif len(missed) == len(points) and not parts:
+            parts.append(
+                f"Start from the core idea: {first_missed}. Then compare with the model answer."
+            )
+        elif len(missed) < len(points):
+            parts.append(
+                f"Add that {first_missed} (and {len(missed) - 1} more point"
+                f"{'s' if len(missed) > 2 else ''} missed)."
+            )
+    return " ".join(_sentence(p) for p in parts[:2])
+
+
+def _lower_first(text: str) -> str:
+    text = text.strip()
+    # "The test set" becomes "the test set"; "L1", "AdaBoost" and "I" keep their capitals.
+    first = text.split(maxsplit=1)[0] if text else ""
+    if len(first) > 1 and first[0].isupper() and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", ")")) else text + "."
+
+
+def _empty_grade(backend: Backend, question: Question, answer: str) -> Grade:
+    points = tuple(
+        PointVerdict(key_point=k.text, made=False, confidence=1.0, credit=0.0)
+        for k in question.key_points
+    )
+    return Grade(
+        question_id=question.id,
+        score=0.0,
+        points=points,
+        advice="Write your answer first: explain the idea in a few full sentences, then compare "
+        "it with the model answer.",
+        model_answer=question.answer,
+        backend=backend.name,
+        backend_note=backend.note,
+        notes=("The answer is empty, so it scores 0.",),
+        graded_words=0,
+        total_words=len(answer.split()),
+    )

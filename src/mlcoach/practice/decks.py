@@ -1,0 +1,581 @@
+"""Importing a user's own deck from YAML, CSV or Markdown into the deck folder as checked YAML.
+
+Every problem is reported at the line of the SOURCE file it comes from, whatever the format, and
+the deck is checked together with the shipped curriculum and the user's other decks (unknown
+topics, dangling follow-ups, duplicate ids, near-duplicate questions) before anything is written.
+
+CSV: a header row, then one question per row. Columns (any order, names case-insensitive):
+``id, topic, subtopic, difficulty, roles, prompt, answer, key_points`` and optionally
+``misconceptions, follow_ups``. ``roles`` and ``follow_ups`` are separated by ``;``;
+``key_points`` and ``misconceptions`` by `` | `` or by new lines inside the quoted cell.
+
+Markdown (see docs/practice.md for an example):
+
+    ## question-id
+    Topic: metrics
+    Subtopic: thresholds
+    Difficulty: medium
+    Roles: data-science, engineering
+    Follow-ups: another-question-id        (optional)
+
+    The prompt: the question as an interviewer would ask it.
+
+    ### Answer
+    The model answer, in Markdown.
+
+    ### Key points
+    - One claim a good answer makes.
+    - ...
+
+    ### Misconceptions                    (optional)
+    - A wrong belief a weak answer states.
+
+YAML: the deck format of docs/content.md (a ``questions`` list).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from mlcoach.catalog import Question, build_catalog, shipped_content_dir
+from mlcoach.catalog.loader import (
+    MAX_FILE_BYTES,
+    ContentIssue,
+    content_files,
+    describe_error,
+    field_path,
+    parse_yaml,
+    read_file,
+)
+from mlcoach.errors import ContentError, NotFoundError
+
+SOURCE_FORMATS = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+REQUIRED_COLUMNS = (
+    "id",
+    "topic",
+    "subtopic",
+    "difficulty",
+    "roles",
+    "prompt",
+    "answer",
+    "key_points",
+)
+OPTIONAL_COLUMNS = ("misconceptions", "follow_ups")
+FIELD_ORDER = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+
+
+@dataclass
+class SourceEntry:
+    """One question as read from the source, with the source line of each of its fields."""
+
+    data: dict[str, Any]
+    line: int
+    lines: dict[str, int] = field(default_factory=dict)  # "prompt", "key_points[2]", ...
+
+    @property
+    def label(self) -> str:
+        ident = self.data.get("id")
+        return f"questions[{ident}]" if isinstance(ident, str) and ident else "questions"
+
+    def line_for(self, loc: tuple[int | str, ...]) -> int:
+        if not loc:
+            return self.line
+        if len(loc) > 1 and isinstance(loc[1], int):
+            indexed = self.lines.get(f"{loc[0]}[{loc[1]}]")
+            if indexed is not None:
+                return indexed
+        return self.lines.get(str(loc[0]), self.line)
+
+
+class DeckImportError(ContentError):
+    """A deck that cannot be imported; ``issues`` has every problem, by source line."""
+
+    def __init__(self, issues: list[ContentIssue]) -> None:
+        self.issues = issues
+        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+        super().__init__(f"{issues[0]}{more}")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    source: Path
+    written: Path
+    questions: list[Question]
+    replaced: bool
+
+
+# --- reading the source ----------------------------------------------------------------------
+
+
+def _split_list(value: str, separators: str) -> list[str]:
+    items = [p.strip() for p in re.split(separators, value)]
+    return [re.sub(r"^[-*•]\s+", "", p) for p in items if p]
+
+
+def read_csv(text: str, path: Path) -> tuple[list[SourceEntry], list[ContentIssue]]:
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    issues: list[ContentIssue] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [ContentIssue(path, 1, "", "file is empty")]
+    except csv.Error as exc:
+        return [], [ContentIssue(path, 1, "", f"invalid CSV: {exc}")]
+    columns = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
+    if columns and columns[0].startswith("\ufeff"):
+        columns[0] = columns[0][1:]
+    for name in columns:
+        if name not in FIELD_ORDER:
+            issues.append(
+                ContentIssue(path, 1, name, f"unknown column (expected: {', '.join(FIELD_ORDER)})")
+            )
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            issues.append(ContentIssue(path, 1, name, "required column is missing"))
+    if issues:
+        return [], issues
+
+    entries: list[SourceEntry] = []
+    start = reader.line_num + 1
+    try:
+        for cells in reader:
+            row_line, start = start, reader.line_num + 1
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(columns):
+                issues.append(
+                    ContentIssue(
+                        path,
+                        row_line,
+                        "",
+                        f"row has {len(cells)} cells but the header names {len(columns)} columns",
+                    )
+                )
+                continue
+            data: dict[str, Any] = {}
+            lines: dict[str, int] = {}
+            offset = 0
+            for name, cell in zip(columns, cells, strict=False):
+                lines[name] = row_line + offset
+                offset += cell.count("\n")
+                value = cell.strip()
+                if not value:
+                    continue
+                if name in ("roles", "follow_ups"):
+                    data[name] = _split_list(value, r"[;,]")
+                elif name in ("key_points", "misconceptions"):
+                    data[name] = _split_list(value, r"\s\|\s|\n")
+                else:
+                    data[name] = value
+            entries.append(SourceEntry(data, row_line, lines))
+    except csv.Error as exc:
+        issues.append(ContentIssue(path, reader.line_num, "", f"invalid CSV: {exc}"))
+    return entries, issues
+
+
+_HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*#*\s*$")
+_META = re.compile(r"^([A-Za-z][A-Za-z _-]*?)\s*:\s*(.*)$")
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
+_MD_FIELDS = {
+    "topic": "topic",
+    "subtopic": "subtopic",
+    "difficulty": "difficulty",
+    "roles": "roles",
+    "role": "roles",
+    "follow-ups": "follow_ups",
+    "follow ups": "follow_ups",
+    "follow_ups": "follow_ups",
+    "followups": "follow_ups",
+}
+_MD_SECTIONS = {
+    "answer": "answer",
+    "model answer": "answer",
+    "key points": "key_points",
+    "misconceptions": "misconceptions",
+}
+
+
+def _markdown_lines(text: str) -> Iterator[tuple[int, str, bool]]:
+    """(line number, line, inside a code fence) for each line."""
+    fence: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        marker = stripped[:3]
+        if marker in ("```", "~~~"):
+            if fence is None:
+                fence = marker
+                yield number, line, True
+                continue
+            if marker == fence:
+                fence = None
+                yield number, line, True
+                continue
+        yield number, line, fence is not None
+
+
+def _bullets(
+    lines: list[tuple[int, str]], name: str, path: Path, issues: list[ContentIssue]
+) -> tuple[list[str], dict[str, int]]:
+    items: list[str] = []
+    where: dict[str, int] = {}
+    for number, line in lines:
+        if not line.strip():
+            continue
+        match = _BULLET.match(line)
+        if match:
+            where[f"{name}[{len(items)}]"] = number
+            items.append(match.group(1).strip())
+        elif items:
+            items[-1] = f"{items[-1]} {line.strip()}"  # a wrapped bullet continues
+        else:
+            issues.append(
+                ContentIssue(path, number, name, "expected a list item starting with '- '")
+            )
+    return items, where
+
+
+def read_markdown(text: str, path: Path) -> tuple[list[SourceEntry], list[ContentIssue]]:
+    issues: list[ContentIssue] = []
+    blocks: list[tuple[int, str, list[tuple[int, str, bool]]]] = []
+    for number, line, fenced in _markdown_lines(text):
+        heading = None if fenced else _HEADING.match(line)
+        if heading and len(heading.group(1)) == 2:
+            blocks.append((number, heading.group(2), []))
+        elif blocks:
+            blocks[-1][2].append((number, line, fenced))
+    if not blocks:
+        return [], [ContentIssue(path, 1, "", "no questions: each starts with a '## id' heading")]
+
+    entries = []
+    for start, ident, body in blocks:
+        data: dict[str, Any] = {"id": ident}
+        lines: dict[str, int] = {"id": start}
+        sections: dict[str, list[tuple[int, str]]] = {"prompt": []}
+        current = "prompt"
+        in_meta = True
+        for number, line, fenced in body:
+            heading = None if fenced else _HEADING.match(line)
+            if heading and len(heading.group(1)) == 3:
+                title = heading.group(2).strip().lower()
+                section = _MD_SECTIONS.get(title)
+                if section is None:
+                    known = ", ".join(
+                        f"### {t.capitalize()}" for t in ("answer", "key points", "misconceptions")
+                    )
+                    issues.append(
+                        ContentIssue(
+                            path,
+                            number,
+                            f"questions[{ident}]",
+                            f"unknown section {heading.group(2)!r} (expected {known})",
+                        )
+                    )
+                    current = "_ignored"
+                else:
+                    current = section
+                    lines[section] = number
+                sections.setdefault(current, [])
+                in_meta = False
+                continue
+            if in_meta and current == "prompt":
+                if not line.strip():
+                    if len(lines) > 1:
+                        in_meta = False
+                    continue
+                meta = _META.match(line)
+                if meta and not fenced:
+                    key = meta.group(1).strip().lower()
+                    name = _MD_FIELDS.get(key)
+                    if name is None and " " in key:
+                        in_meta = False  # a prompt that happens to contain a colon
+                        sections["prompt"].append((number, line))
+                        continue
+                    if name is None:
+                        known = "Topic, Subtopic, Difficulty, Roles, Follow-ups"
+                        issues.append(
+                            ContentIssue(
+                                path,
+                                number,
+                                f"questions[{ident}].{key}",
+                                f"unknown field (expected one of: {known})",
+                            )
+                        )
+                        continue
+                    value = meta.group(2).strip()
+                    lines[name] = number
+                    data[name] = (
+                        _split_list(value, r"[;,]\s*|\s+")
+                        if name in ("roles", "follow_ups")
+                        else value
+                    )
+                    continue
+                in_meta = False
+            sections.setdefault(current, []).append((number, line))
+
+        for name in ("prompt", "answer"):
+            content = [(n, ln) for n, ln in sections.get(name, [])]
+            while content and not content[0][1].strip():
+                content.pop(0)
+            if content:
+                lines[name] = content[0][0]
+                joined = "\n".join(ln for _, ln in content).strip()
+                data[name] = " ".join(joined.split()) if name == "prompt" else joined
+        for name in ("key_points", "misconceptions"):
+            if name in sections:
+                items, where = _bullets(sections[name], name, path, issues)
+                data[name] = items
+                lines.update(where)
+        entries.append(SourceEntry(data, start, lines))
+    return entries, issues
+
+
+def read_yaml(text: str, path: Path) -> tuple[list[SourceEntry], list[ContentIssue]]:
+    parsed = parse_yaml(text, path)
+    if isinstance(parsed, ContentIssue):
+        return [], [parsed]
+    root, data = parsed
+    if root is None or not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
+        return [], [ContentIssue(path, 1, "", "expected a mapping with a 'questions' list")]
+
+    issues = []
+    entries = []
+    for key_node, value_node in root.value:
+        if key_node.value != "questions":
+            issues.append(
+                ContentIssue(
+                    path,
+                    key_node.start_mark.line + 1,
+                    str(key_node.value),
+                    "a deck to import holds 'questions' only",
+                )
+            )
+            continue
+        if not isinstance(value_node, yaml.SequenceNode):
+            issues.append(
+                ContentIssue(path, value_node.start_mark.line + 1, "questions", "expected a list")
+            )
+            continue
+        for index, item_node in enumerate(value_node.value):
+            raw = data["questions"][index]
+            start = item_node.start_mark.line + 1
+            if not isinstance(raw, dict) or not isinstance(item_node, yaml.MappingNode):
+                issues.append(
+                    ContentIssue(path, start, f"questions[{index}]", "expected a mapping")
+                )
+                continue
+            lines: dict[str, int] = {}
+            for field_key, field_value in item_node.value:
+                name = str(field_key.value)
+                lines[name] = field_value.start_mark.line + 1
+                if isinstance(field_value, yaml.SequenceNode):
+                    for i, element in enumerate(field_value.value):
+                        lines[f"{name}[{i}]"] = element.start_mark.line + 1
+            entries.append(SourceEntry(dict(raw), start, lines))
+    return entries, issues
+
+
+def read_source(path: Path) -> tuple[list[SourceEntry], list[ContentIssue]]:
+    kind = SOURCE_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        known = ", ".join(sorted(SOURCE_FORMATS))
+        raise ContentError(f"{path}: cannot tell the deck's format from its name (use {known})")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError(f"{path}: file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ContentError(f"{path}: is a folder; give one deck file") from None
+    except UnicodeDecodeError:
+        raise ContentError(f"{path}: file is not UTF-8 text") from None
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot read file: {exc.strerror}") from None
+    if kind == "csv":
+        return read_csv(text, path)
+    if kind == "markdown":
+        return read_markdown(text, path)
+    return read_yaml(text, path)
+
+
+# --- checking and writing --------------------------------------------------------------------
+
+
+def validate_entries(
+    entries: list[SourceEntry], path: Path
+) -> tuple[list[tuple[Question, SourceEntry]], list[ContentIssue]]:
+    """Each entry against the question schema; duplicate ids inside the deck are caught here."""
+    valid: list[tuple[Question, SourceEntry]] = []
+    issues: list[ContentIssue] = []
+    first_seen: dict[str, int] = {}
+    for entry in entries:
+        try:
+            question = Question.model_validate(entry.data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = tuple(error["loc"])
+                issues.append(
+                    ContentIssue(
+                        path,
+                        entry.line_for(loc),
+                        f"{entry.label}.{field_path(loc)}".rstrip("."),
+                        describe_error(error),
+                    )
+                )
+            continue
+        if question.id in first_seen:
+            issues.append(
+                ContentIssue(
+                    path,
+                    entry.lines.get("id", entry.line),
+                    f"questions[{question.id}].id",
+                    f"duplicate id; first defined at {path}:{first_seen[question.id]}",
+                )
+            )
+            continue
+        first_seen[question.id] = entry.line
+        valid.append((question, entry))
+    return valid, issues
+
+
+class _BlockDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _represent_str)
+
+
+def question_record(question: Question) -> dict[str, Any]:
+    """A question as it is written in a deck file, fields in the documented order."""
+    dumped = question.model_dump(mode="json")
+    dumped["key_points"] = [k.text for k in question.key_points]
+    record = {name: dumped[name] for name in FIELD_ORDER if dumped.get(name) not in (None, [], ())}
+    return record
+
+
+def deck_yaml(questions: list[Question], source: Path) -> str:
+    stamp = datetime.now(UTC).date().isoformat()
+    header = (
+        f"# Imported by `mlcoach deck import` from {source.name} on {stamp}.\n"
+        "# The format is described in docs/content.md; check edits with `mlcoach content check`.\n"
+    )
+    body = yaml.dump(
+        {"questions": [question_record(q) for q in questions]},
+        Dumper=_BlockDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        indent=2,
+    )
+    return header + body
+
+
+_ISSUE_FIELD = re.compile(r"^questions\[(?P<id>[^\]]+)\]\.?(?P<field>[a-z_]*)")
+
+
+def _cross_check(
+    valid: list[tuple[Question, SourceEntry]], source: Path, deck_dir: Path, target: Path
+) -> list[ContentIssue]:
+    """Check the deck with the shipped curriculum and the other decks; issues by source line."""
+    others = [
+        p
+        for p in (content_files(deck_dir) if deck_dir.is_dir() else [])
+        if p.resolve() != target.resolve()
+    ]
+    with tempfile.TemporaryDirectory(prefix="mlcoach-import-") as tmp:
+        candidate = Path(tmp) / target.name
+        candidate.write_text(deck_yaml([q for q, _ in valid], source), encoding="utf-8")
+        shipped = shipped_content_dir()
+        # The new deck goes last, so every duplicate found is reported on its side.
+        report = build_catalog([shipped, *others, candidate], trusted=[shipped])
+        by_id = {q.id: entry for q, entry in valid}
+        yaml_line_to_source = {
+            report.catalog.origins[("questions", q.id)].line: entry.line
+            for q, entry in valid
+            if ("questions", q.id) in report.catalog.origins
+            and report.catalog.origins[("questions", q.id)].path == candidate
+        }
+
+        def translate(message: str) -> str:
+            def swap(match: re.Match[str]) -> str:
+                line = yaml_line_to_source.get(int(match.group(1)))
+                return f"{source}:{line}" if line else str(source)
+
+            return re.sub(re.escape(str(candidate)) + r":(\d+)", swap, message)
+
+        issues = []
+        for issue in report.issues:
+            if issue.path != candidate:
+                continue
+            match = _ISSUE_FIELD.match(issue.field)
+            entry = by_id.get(match.group("id")) if match else None
+            line = issue.line
+            if entry is not None and match is not None:
+                name = match.group("field")
+                line = entry.lines.get(name, entry.line) if name else entry.line
+            issues.append(ContentIssue(source, line, issue.field, translate(issue.message)))
+    return issues
+
+
+def import_deck(
+    source: Path, deck_dir: Path, *, name: str | None = None, replace: bool = False
+) -> ImportResult:
+    """Read, check and write ``source`` as ``deck_dir/NAME.yaml``; nothing is written on error."""
+    stem = name or source.stem
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", stem):
+        raise ContentError(f"deck name {stem!r}: use letters, digits, '-', '_' and '.' only")
+    target = deck_dir / f"{stem.removesuffix('.yaml')}.yaml"
+    existed = target.exists()
+    if existed and not replace:
+        raise ContentError(
+            f"{target} already exists; add --replace to overwrite it or --name to import beside it"
+        )
+    entries, issues = read_source(source)
+    if not entries and not issues:
+        issues.append(ContentIssue(source, 1, "", "the deck has no questions"))
+    valid, schema_issues = validate_entries(entries, source)
+    issues.extend(schema_issues)
+    if valid:
+        issues.extend(_cross_check(valid, source, deck_dir, target))
+    if issues:
+        issues.sort(key=lambda i: (i.line or 0, i.field))
+        raise DeckImportError(issues)
+
+    questions = [q for q, _ in valid]
+    text = deck_yaml(questions, source)
+    try:
+        deck_dir.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    except OSError as exc:
+        raise ContentError(f"cannot write {target}: {exc.strerror}") from None
+    _items, written_issues = read_file(target)
+    if written_issues:  # pragma: no cover - the same text passed the check above
+        raise ContentError(f"the written deck does not load: {written_issues[0]}")
+    return ImportResult(source, target, questions, existed)

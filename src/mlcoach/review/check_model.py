@@ -1,0 +1,288 @@
+"""Leakage and evaluation: findings drawn from the dataflow events of each program."""
+
+from __future__ import annotations
+
+import re
+
+from mlcoach.review import libraries as lib
+from mlcoach.review.context import ReviewContext, describe
+from mlcoach.review.flow import Evaluation, Flow, ModelFit
+from mlcoach.review.values import Estimator, Plain, estimators_in, rows_overlap
+
+_SELECTION_WORDS = re.compile(
+    r"\b(best|outperform\w*|better|winner|wins|chose|choose|chosen|select\w*|pick\w*)\b", re.I
+)
+
+
+def check_model(ctx: ReviewContext) -> None:
+    for flow in ctx.flows.values():
+        _leaks(ctx, flow)
+        _overlap_and_holdout(ctx, flow)
+        _test_set_selection(ctx, flow)
+        _tuning_without_validation(ctx, flow)
+        _unstratified_cv(ctx, flow)
+
+
+def _leaks(ctx: ReviewContext, flow: Flow) -> None:
+    for leak in flow.leaks:
+        exposed = describe(leak.exposed.site)
+        if leak.kind == "preprocessing":
+            transform = flow.transforms[leak.source]
+            if transform.kind == "statistic":
+                what = f"A statistic ({transform.name}) computed over all rows is written into the data"
+            else:
+                what = f"{transform.name} is fitted on rows that include the test rows"
+            if leak.how == "split":
+                then = f"the data it produced is split into train and test afterwards ({exposed})"
+            elif leak.how == "cross-validation":
+                then = f"its output is cross-validated afterwards ({exposed}), so every fold's test part was seen by it"
+            else:
+                then = f"the model is then evaluated on rows it was fitted on ({exposed})"
+            if transform.where.inner:
+                what += f" (inside a function called at {describe(transform.where.site)})"
+            ctx.add(
+                "leakage/preprocessing-before-split",
+                transform.where,
+                f"{what}; {then}.",
+                related=[leak.exposed.site],
+            )
+        else:
+            oversample = flow.oversamples[leak.source]
+            ctx.add(
+                "leakage/oversampling-before-split",
+                oversample.where,
+                f"{oversample.name} creates minority-class rows before the data is split "
+                f"({exposed}), so copies of the same rows land in both train and test.",
+                related=[leak.exposed.site],
+            )
+
+
+def _is_dummy(fit: ModelFit) -> bool:
+    return fit.estimator.name in lib.DUMMIES
+
+
+def _evaluations_of(flow: Flow, fit_id: int) -> list[Evaluation]:
+    return [e for e in flow.evaluations.values() if fit_id in e.fits and e.rows]
+
+
+def _cross_validated(flow: Flow, estimator: Estimator) -> bool:
+    return any(
+        any(e.ident == estimator.ident for e in cv.estimators)
+        for cv in flow.cross_validations.values()
+    )
+
+
+def _overlap_and_holdout(ctx: ReviewContext, flow: Flow) -> None:
+    has_split = flow.has_split()
+    for fit in flow.fits.values():
+        if _is_dummy(fit) or not fit.rows:
+            continue
+        evaluations = _evaluations_of(flow, fit.id)
+        if not evaluations:
+            continue
+        if any(not rows_overlap(fit.rows, e.rows) for e in evaluations):
+            continue  # evaluated on held-out rows at least once
+        if all(e.tuning_loops for e in evaluations):
+            continue  # tuning on the training score: reported as no-validation-while-tuning
+        first = min(evaluations, key=lambda e: e.where.site[1:])
+        name = fit.estimator.name
+        if not has_split:
+            ctx.add(
+                "evaluation/no-holdout",
+                fit.where,
+                f"{name} is fitted ({describe(fit.where.site)}) and scored on the same rows "
+                f"({describe(first.where.site)}); there is no train/test split or cross-validation.",
+                related=[first.where.site],
+            )
+        elif flow.is_test(first.rows):
+            ctx.add(
+                "leakage/train-test-overlap",
+                fit.where,
+                f"{name} is fitted on rows that include the test set ({describe(fit.where.site)}) "
+                f"and then scored on the test set ({describe(first.where.site)}).",
+                related=[first.where.site],
+            )
+        elif not _cross_validated(flow, fit.estimator):
+            ctx.add(
+                "leakage/train-test-overlap",
+                first.where,
+                f"{name} is only evaluated on rows it was trained on "
+                f"({describe(first.where.site)}), although the data was split.",
+                related=[fit.where.site],
+            )
+
+
+def _test_evaluations(flow: Flow, ids: frozenset[int]) -> list[Evaluation]:
+    return [
+        flow.evaluations[i]
+        for i in ids
+        if i in flow.evaluations and flow.is_test(flow.evaluations[i].rows)
+    ]
+
+
+def _test_set_selection(ctx: ReviewContext, flow: Flow) -> None:
+    for selection in flow.selections.values():
+        on_test = [e for e in _test_evaluations(flow, selection.evals) if e.kind != "cv"]
+        if not on_test:
+            continue
+        fits = {f for e in on_test for f in e.fits}
+        if len(fits) < 2 and not any(e.tuning_loops for e in on_test):
+            continue
+        first = min(on_test, key=lambda e: e.where.site[1:])
+        ctx.add(
+            "leakage/test-set-model-selection",
+            first.where,
+            f"Scores on the test set ({describe(first.where.site)}) are compared to pick the best "
+            f"({selection.how} at {describe(selection.where.site)}).",
+            related=[selection.where.site],
+        )
+    for evaluation in flow.evaluations.values():
+        if evaluation.tuning_loops and flow.is_test(evaluation.rows):
+            ctx.add(
+                "leakage/test-set-model-selection",
+                evaluation.where,
+                "Inside a loop over models or hyperparameter values, each candidate is scored on "
+                f"the test set ({describe(evaluation.where.site)}).",
+            )
+    for fit in flow.fits.values():
+        if fit.estimator.category == "search" and flow.is_test(fit.rows):
+            ctx.add(
+                "leakage/test-set-model-selection",
+                fit.where,
+                f"{fit.estimator.name} searches hyperparameters on the test set "
+                f"({describe(fit.where.site)}).",
+            )
+    for eval_set in flow.eval_sets:
+        if eval_set.early_stopping and flow.is_test(eval_set.rows):
+            ctx.add(
+                "leakage/test-set-model-selection",
+                eval_set.where,
+                "The test set is passed as eval_set/validation_data with early stopping "
+                f"({describe(eval_set.where.site)}): it chooses the number of iterations.",
+            )
+    _compared_on_test_and_picked(ctx, flow)
+
+
+def _compared_on_test_and_picked(ctx: ReviewContext, flow: Flow) -> None:
+    """Several different models scored on the test set, then the text names a winner."""
+    unit = ctx.unit(flow.unit)
+    if unit is None or not unit.is_notebook:
+        return
+    by_class: dict[str, Evaluation] = {}
+    for evaluation in sorted(flow.evaluations.values(), key=lambda e: e.where.site[1:]):
+        if not flow.is_test(evaluation.rows):
+            continue
+        for fit_id in evaluation.fits:
+            fit = flow.fits.get(fit_id)
+            if fit is None or _is_dummy(fit) or _cross_validated(flow, fit.estimator):
+                continue
+            by_class.setdefault(_model_label(fit.estimator), evaluation)
+    if len(by_class) < 2:
+        return
+    last_cell = max((e.where.site[1] or 0) for e in by_class.values())
+    after = [md for md in unit.markdown if md.cell > last_cell]
+    if not after or not _SELECTION_WORDS.search(after[0].text):
+        return
+    first = min(by_class.values(), key=lambda e: e.where.site[1:])
+    ctx.add(
+        "leakage/test-set-model-selection",
+        first.where,
+        f"{len(by_class)} different models ({', '.join(sorted(by_class))}) are scored on the test "
+        f"set and the text after them picks one (cell {after[0].cell}).",
+        related=[(flow.unit, after[0].cell, 1)],
+    )
+
+
+def _model_label(estimator: Estimator) -> str:
+    if estimator.category in ("pipeline", "search") and estimator.steps:
+        inner = estimators_in(estimator.steps[-1])
+        if inner:
+            return _model_label(inner[0])
+    return estimator.name
+
+
+def _tuning_without_validation(ctx: ReviewContext, flow: Flow) -> None:
+    """Candidates compared on the rows they were trained on. (Compared on the test set instead,
+    they are reported as test-set model selection.)"""
+    tuning = [e for e in flow.evaluations.values() if e.tuning_loops and e.kind != "cv"]
+    for selection in flow.selections.values():
+        chosen = [flow.evaluations[i] for i in selection.evals if i in flow.evaluations]
+        if len({f for e in chosen for f in e.fits}) >= 2 or any(e.tuning_loops for e in chosen):
+            tuning.extend(e for e in chosen if e.kind != "cv")
+    on_training = [e for e in tuning if _on_training_rows(flow, e)]
+    if not on_training:
+        return
+    first = min(on_training, key=lambda e: e.where.site[1:])
+    ctx.add(
+        "evaluation/no-validation-while-tuning",
+        first.where,
+        f"Candidates are compared by their score on the training data ({describe(first.where.site)}), "
+        "which rewards overfitting, instead of on a validation split or with cross-validation.",
+    )
+
+
+def _on_training_rows(flow: Flow, evaluation: Evaluation) -> bool:
+    fits = [flow.fits[f] for f in evaluation.fits if f in flow.fits]
+    return bool(fits) and all(rows_overlap(f.rows, evaluation.rows) for f in fits)
+
+
+def _unstratified_cv(ctx: ReviewContext, flow: Flow) -> None:
+    for cv in flow.cross_validations.values():
+        splitters = (
+            [e for e in estimators_in(cv.cv) if e.name in lib.UNSTRATIFIED_SPLITTERS]
+            if cv.cv
+            else []
+        )
+        if not splitters:
+            continue
+        classifiers = [e for e in cv.estimators if _is_classifier(e)]
+        if not classifiers:
+            continue
+        splitter = splitters[0]
+        ctx.add(
+            "evaluation/unstratified-cv",
+            splitter.site,
+            f"{splitter.name} folds are used to cross-validate a classifier "
+            f"({_model_label(classifiers[0])}, {describe(cv.where.site)}).",
+            related=[cv.where.site],
+        )
+    for split in flow.splits.values():
+        if split.kind != "folds" or split.splitter is None:
+            continue
+        if split.splitter.name not in lib.UNSTRATIFIED_SPLITTERS:
+            continue
+        fitted = [
+            fit
+            for fit in flow.fits.values()
+            if any(split.id in dict(r.path) for r in fit.rows) and _is_classifier(fit.estimator)
+        ]
+        if fitted:
+            ctx.add(
+                "evaluation/unstratified-cv",
+                split.splitter.site,
+                f"{split.splitter.name} folds are used to train and score a classifier "
+                f"({describe(split.where.site)}).",
+                related=[split.where.site],
+            )
+
+
+def _is_classifier(estimator: Estimator) -> bool:
+    if lib.is_classifier_name(estimator.name):
+        return True
+    if estimator.category in ("pipeline", "search") and estimator.steps:
+        return any(_is_classifier(e) for e in estimators_in(estimator.steps[-1]))
+    return False
+
+
+def model_fits(ctx: ReviewContext) -> list[ModelFit]:
+    """Fits of known model classes across the submission."""
+    return [
+        fit
+        for flow in ctx.flows.values()
+        for fit in flow.fits.values()
+        if fit.estimator.category in ("model", "pipeline", "search")
+    ]
+
+
+def target_value(fit: ModelFit) -> Plain | None:
+    return fit.target if isinstance(fit.target, Plain) else None

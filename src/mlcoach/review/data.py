@@ -1,0 +1,184 @@
+"""The submission's own data: CSV files read (bounded) for class balance and value ranges, and
+class counts printed by `value_counts()` in a notebook's saved outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlcoach.review.flow import Flow
+from mlcoach.review.intake import Submission
+from mlcoach.review.sources import Unit
+
+MISSING = frozenset({"", "na", "nan", "null", "none", "?", "n/a", "#n/a", "-"})
+MAX_DISTINCT = 50
+
+
+@dataclass
+class ColumnProfile:
+    name: str
+    present: int = 0
+    missing: int = 0
+    minimum: float | None = None
+    maximum: float | None = None
+    numeric: bool = True
+    counts: Counter[str] | None = field(default_factory=Counter)
+
+    def add(self, raw: str) -> None:
+        value = raw.strip()
+        if value.lower() in MISSING:
+            self.missing += 1
+            return
+        self.present += 1
+        if self.counts is not None:
+            self.counts[value] += 1
+            if len(self.counts) > MAX_DISTINCT:
+                self.counts = None
+        if self.numeric:
+            try:
+                number = float(value)
+            except ValueError:
+                self.numeric = False
+                return
+            if math.isnan(number):
+                return
+            self.minimum = number if self.minimum is None else min(self.minimum, number)
+            self.maximum = number if self.maximum is None else max(self.maximum, number)
+
+
+@dataclass
+class DataProfile:
+    path: Path
+    rows: int
+    columns: dict[str, ColumnProfile]
+
+
+def profile_csv(path: Path, max_bytes: int, max_rows: int) -> DataProfile | None:
+    """Column ranges and small value counts of a CSV, or None when it cannot be read as one."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return None
+        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+            sample = handle.read(64 * 1024)
+            handle.seek(0)
+            delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(sample)
+            reader = csv.reader(handle, delimiter=delimiter)
+            header = next(reader, None)
+            if not header:
+                return None
+            columns = [ColumnProfile(name.strip()) for name in header]
+            rows = 0
+            for row in reader:
+                rows += 1
+                if rows > max_rows:
+                    break
+                for column, raw in zip(columns, row, strict=False):
+                    column.add(raw)
+    except (OSError, csv.Error, UnicodeError):
+        return None
+    return DataProfile(path, rows, {c.name: c for c in columns})
+
+
+def _delimiter(sample: str) -> str:
+    first = sample.splitlines()[0] if sample else ""
+    counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+class DataFiles:
+    """The data files a program reads, resolved inside the submission and profiled once."""
+
+    def __init__(self, submission: Submission, max_bytes: int, max_rows: int) -> None:
+        self.submission = submission
+        self.max_bytes = max_bytes
+        self.max_rows = max_rows
+        self._profiles: dict[Path, DataProfile | None] = {}
+
+    def resolve(self, unit: Unit, written: str) -> Path | None:
+        """The file a path written in the code refers to, if it is part of the submission."""
+        root = self.submission.root.resolve()
+        cleaned = written.strip().replace("\\", "/")
+        candidates = []
+        if not cleaned.startswith(("/", "~")) and not re.match(r"^[A-Za-z]:", cleaned):
+            candidates += [unit.path.parent / cleaned, root / cleaned]
+        name = cleaned.rsplit("/", 1)[-1]
+        candidates += [f for f in self.submission.data_files if f.name == name]
+        for candidate in candidates:
+            try:
+                resolved = candidate.resolve()
+            except OSError:
+                continue
+            if (resolved == root or root in resolved.parents) and resolved.is_file():
+                return resolved
+        return None
+
+    def profile(self, path: Path) -> DataProfile | None:
+        if path not in self._profiles:
+            if path.suffix.lower() not in (".csv", ".tsv", ".txt", ".data"):
+                self._profiles[path] = None
+            else:
+                self._profiles[path] = profile_csv(path, self.max_bytes, self.max_rows)
+        return self._profiles[path]
+
+    def for_origins(self, unit: Unit, flow: Flow, origins: frozenset[int]) -> list[DataProfile]:
+        profiles = []
+        for origin_id in sorted(origins):
+            origin = flow.origins.get(origin_id)
+            if origin is None or not origin.file:
+                continue
+            path = self.resolve(unit, origin.file)
+            profile = self.profile(path) if path else None
+            if profile is not None:
+                profiles.append(profile)
+        return profiles
+
+
+_COUNT_LINE = re.compile(r"^\s*(\S(?:.*?\S)?)\s{2,}(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$")
+_COLUMN_IN_SOURCE = re.compile(
+    r"""\[\s*(['"])([^'"]+)\1\s*\]\s*\.value_counts|\.(\w+)\.value_counts"""
+)
+
+
+def printed_value_counts(unit: Unit) -> list[tuple[str | None, dict[str, float]]]:
+    """(column, counts) for each saved `value_counts()` output of a notebook."""
+    found: list[tuple[str | None, dict[str, float]]] = []
+    for chunk in unit.chunks:
+        if "value_counts" not in chunk.source:
+            continue
+        match = _COLUMN_IN_SOURCE.search(chunk.source)
+        column = (match.group(2) or match.group(3)) if match else None
+        for output in chunk.outputs:
+            text = output.get("text")
+            if text is None:
+                text = (output.get("data") or {}).get("text/plain")
+            if isinstance(text, list):
+                text = "".join(text)
+            if not isinstance(text, str):
+                continue
+            counts = parse_counts(text)
+            if len(counts) >= 2:
+                found.append((column, counts))
+    return found
+
+
+def parse_counts(text: str) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for line in io.StringIO(text):
+        if line.startswith(("Name:", "dtype", "Length:")):
+            continue
+        match = _COUNT_LINE.match(line.rstrip("\n"))
+        if match:
+            counts[match.group(1)] = float(match.group(2))
+    return counts
+
+
+def imbalance_ratio(counts: dict[str, float] | Counter[str]) -> float | None:
+    values = [float(v) for v in counts.values() if float(v) > 0]
+    if len(values) < 2 or len(values) > MAX_DISTINCT:
+        return None
+    return max(values) / min(values)

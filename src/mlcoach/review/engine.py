@@ -1,0 +1,155 @@
+"""Reviewing a submission: read it, analyse each program, run the checks, score the objectives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from mlcoach import __version__
+from mlcoach.review.check_code import check_code
+from mlcoach.review.check_model import check_model
+from mlcoach.review.check_results import check_results
+from mlcoach.review.context import ReviewContext
+from mlcoach.review.flow import Flow, ModuleResolver, analyse
+from mlcoach.review.intake import Submission, open_submission
+from mlcoach.review.models import (
+    MAX_SCORE,
+    Finding,
+    ObjectiveScore,
+    Report,
+    ReviewedFile,
+)
+from mlcoach.review.options import ReviewOptions
+from mlcoach.review.rules import OBJECTIVES, SEVERITY_RANK
+from mlcoach.review.sources import Unit, load_notebook, load_script, notebook_line_map
+
+# How much one finding of each severity takes off its objective's score of 5.
+PENALTY = {"high": 2.0, "medium": 1.0, "low": 0.5, "info": 0.0}
+
+
+def review_path(
+    path: str | Path, *, execute: bool = False, options: ReviewOptions | None = None
+) -> Report:
+    """Review the notebook, script, zip or folder at ``path``.
+
+    Raises a `ReviewError` (an `MlcoachError`) with a one-line message when the path cannot be
+    reviewed: missing, too large, an unsafe zip, an invalid notebook, nothing to review.
+    """
+    options = options or ReviewOptions()
+    with open_submission(Path(path), options) as submission:
+        report = review_submission(submission, options)
+        if execute:
+            from mlcoach.review.execute import execute_submission
+
+            execute_submission(submission, report, options)
+            report.objectives = score(report.findings)
+    return report
+
+
+def load_units(submission: Submission) -> list[Unit]:
+    units: list[Unit] = []
+    for path in submission.notebooks:
+        units.append(load_notebook(path, submission.relative(path)))
+    for path in submission.scripts:
+        units.append(load_script(path, submission.relative(path)))
+    return units
+
+
+def analyse_units(units: list[Unit]) -> dict[str, Flow]:
+    scripts = {u.path.stem: u for u in units if not u.is_notebook}
+    flows: dict[str, Flow] = {}
+    for unit in units:
+        modules = ModuleResolver(scripts)
+        flows[unit.rel] = analyse(unit, modules)
+    return flows
+
+
+def review_submission(submission: Submission, options: ReviewOptions) -> Report:
+    units = load_units(submission)
+    flows = analyse_units(units)
+    ctx = ReviewContext(submission=submission, options=options, units=units, flows=flows)
+    for unit in units:
+        for chunk in unit.chunks:
+            if chunk.syntax_error:
+                where = f"cell {chunk.cell}" if chunk.cell is not None else unit.rel
+                ctx.notes.append(
+                    f"{unit.rel}: {where} is not valid Python ({chunk.syntax_error}); it was skipped"
+                )
+        flow = flows[unit.rel]
+        if flow.truncated:
+            ctx.notes.append(
+                f"{unit.rel}: the program is very large; the dataflow analysis stopped early"
+            )
+    check_model(ctx)
+    check_results(ctx)
+    check_code(ctx)
+    findings = sorted(
+        ctx.findings,
+        key=lambda f: (
+            -SEVERITY_RANK[f.severity],
+            f.location.file or "",
+            f.location.cell or 0,
+            f.location.line or 0,
+            f.id,
+        ),
+    )
+    _add_file_lines(findings, units)
+    files = [
+        ReviewedFile(
+            path=u.rel,
+            kind="notebook" if u.is_notebook else "script",
+            cells=u.cell_count if u.is_notebook else None,
+            lines=u.line_count(),
+        )
+        for u in units
+    ]
+    files += [
+        ReviewedFile(path=submission.relative(p), kind="environment")
+        for p in submission.environment_files
+    ]
+    files += [ReviewedFile(path=submission.relative(p), kind="readme") for p in submission.readmes]
+    files += [ReviewedFile(path=submission.relative(p), kind="data") for p in submission.data_files]
+    return Report(
+        tool_version=__version__,
+        submission=submission.name,
+        reviewed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        files=files,
+        findings=findings,
+        objectives=score(findings),
+        notes=ctx.notes,
+    )
+
+
+def score(findings: list[Finding]) -> list[ObjectiveScore]:
+    """Each objective starts at 5 and loses points for the findings counted against it."""
+    scores = []
+    for key, title in OBJECTIVES.items():
+        indexes = [i for i, f in enumerate(findings) if f.objective == key]
+        penalty = sum(PENALTY[findings[i].severity] for i in indexes)
+        value = max(0.0, MAX_SCORE - penalty)
+        scores.append(
+            ObjectiveScore(key=key, title=title, score=round(value * 2) / 2, findings=indexes)
+        )
+    return scores
+
+
+def _add_file_lines(findings: list[Finding], units: list[Unit]) -> None:
+    """Fill in each location's line in the file as stored (the .ipynb JSON for a notebook)."""
+    maps: dict[str, dict[int, list[int]]] = {}
+    by_rel = {u.rel: u for u in units}
+    for finding in findings:
+        for location in (finding.location, *finding.related):
+            unit = by_rel.get(location.file or "")
+            if unit is None or location.line is None:
+                continue
+            if not unit.is_notebook:
+                location.file_line = location.line
+                continue
+            if unit.rel not in maps:
+                try:
+                    maps[unit.rel] = notebook_line_map(unit.path.read_text(encoding="utf-8-sig"))
+                except (OSError, UnicodeError):
+                    maps[unit.rel] = {}
+            rows = maps[unit.rel].get(location.cell or 0, [])
+            if rows:
+                location.file_line = rows[min(location.line, len(rows)) - 1]

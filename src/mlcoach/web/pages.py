@@ -1,0 +1,751 @@
+"""Server-rendered pages. Every form works as a plain POST with a redirect; htmx, when present,
+swaps in partial updates (job results) without leaving the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+from starlette.datastructures import FormData, UploadFile
+
+from mlcoach.catalog import DIFFICULTIES, ROLES
+from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.jobs.kinds import anchor as review_anchor
+from mlcoach.store.models import Attempt, User
+from mlcoach.web import actions
+from mlcoach.web.deps import checked_form, optional_user, page_user, session_of, web_of
+from mlcoach.web.render import ago, bar_chart_svg, markdown, score_class, until, when
+from mlcoach.web.security import (
+    AccountError,
+    RateLimited,
+    check_new_account,
+    hash_password,
+    verify_password,
+)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.filters.update(markdown=markdown, ago=ago, when=when, until=until)
+templates.env.globals.update(score_class=score_class, anchor=review_anchor)
+templates.env.add_extension("jinja2.ext.do")
+templates.env.trim_blocks = True
+templates.env.lstrip_blocks = True
+
+router = APIRouter(include_in_schema=False)
+
+# How long a POST waits for a quick job before redirecting to its page (judging is usually fast).
+QUICK_JOB_WAIT = 4.0
+RATINGS = (
+    (1, "Again", "forgot it"),
+    (2, "Hard", "recalled with effort"),
+    (3, "Good", "recalled"),
+    (4, "Easy", "effortless"),
+)
+KIND_LABELS = {
+    "algorithm": "Algorithms",
+    "ml-from-scratch": "ML from scratch",
+    "output": "What does it print",
+}
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    web = web_of(request)
+    session = session_of(request)
+    message = session.data.pop("flash", None)
+    if message is not None:
+        session.dirty = True
+    context.update(
+        user=optional_user(request),
+        auth=web.auth,
+        csrf_token=session.csrf_token,
+        flash=message,
+        path=request.url.path,
+    )
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def flash(request: Request, message: str) -> None:
+    session = session_of(request)
+    session.data["flash"] = message
+    session.dirty = True
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: a sign-in link must not send the user elsewhere."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+# --- dashboard -----------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, user: User = Depends(page_user)) -> Response:
+    web = web_of(request)
+    dash = actions.dashboard(web, user)
+    return render(
+        request,
+        "dashboard.html",
+        dash=dash,
+        chart=bar_chart_svg(dash.bars) if dash.bars else None,
+        questions=len(web.catalog.questions),
+        problems=len(web.catalog.problems),
+        titles={q.id: q.prompt for q in web.catalog.questions.values()},
+    )
+
+
+# --- questions and answers -----------------------------------------------------------------------
+
+
+@router.get("/questions", response_class=HTMLResponse)
+def questions(
+    request: Request,
+    topic: str | None = None,
+    difficulty: str | None = None,
+    role: str | None = None,
+    q: str | None = None,
+    user: User = Depends(page_user),
+) -> Response:
+    web = web_of(request)
+    topic = topic or None
+    difficulty = difficulty if difficulty in DIFFICULTIES else None
+    role = role if role in ROLES else None
+    if topic is not None and topic not in web.catalog.topics:
+        topic = None
+    found = web.catalog.find_questions(
+        topic=topic, role=role, difficulty=difficulty, text=q or None
+    )
+    with web.database.session() as session:
+        best = dict(
+            session.execute(
+                select(Attempt.question_id, func.max(Attempt.score))
+                .where(Attempt.user_id == user.id)
+                .group_by(Attempt.question_id)
+            ).all()
+        )
+    return render(
+        request,
+        "questions.html",
+        questions=found,
+        best=best,
+        topics=web.catalog.topics,
+        difficulties=DIFFICULTIES,
+        roles=ROLES,
+        filters={"topic": topic, "difficulty": difficulty, "role": role, "q": q or ""},
+    )
+
+
+@router.get("/questions/{question_id}", response_class=HTMLResponse)
+def question_page(request: Request, question_id: str, user: User = Depends(page_user)) -> Response:
+    web = web_of(request)
+    question = web.catalog.question(question_id)
+    return _question_form(request, user, question)
+
+
+def _question_form(
+    request: Request,
+    user: User,
+    question: Any,
+    *,
+    error: str | None = None,
+    answer: str = "",
+    status: int = 200,
+) -> Response:
+    web = web_of(request)
+    with web.database.session() as session:
+        previous = list(
+            session.scalars(
+                select(Attempt)
+                .where(Attempt.user_id == user.id, Attempt.question_id == question.id)
+                .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+                .limit(5)
+            )
+        )
+    return render(
+        request,
+        "question.html",
+        status=status,
+        question=question,
+        topic=web.catalog.topics.get(question.topic),
+        previous=previous,
+        error=error,
+        answer=answer,
+        action=f"/questions/{question.id}/answer",
+        drill=False,
+    )
+
+
+@router.post("/questions/{question_id}/answer")
+def answer_question(
+    request: Request,
+    question_id: str,
+    user: User = Depends(page_user),
+    form: FormData = Depends(checked_form),
+) -> Response:
+    web = web_of(request)
+    question = web.catalog.question(question_id)
+    answer = _field(form, "answer")
+    try:
+        _grade, attempt_id = actions.grade_and_record(web, user, question, answer)
+    except actions.TooLargeError as exc:
+        return _question_form(request, user, question, error=str(exc), status=413)
+    except MlcoachError as exc:
+        if isinstance(exc, NotFoundError):
+            raise
+        return _question_form(request, user, question, error=str(exc), answer=answer, status=400)
+    return redirect(f"/attempts/{attempt_id}")
+
+
+@router.get("/attempts/{attempt_id}", response_class=HTMLResponse)
+def attempt_page(request: Request, attempt_id: int, user: User = Depends(page_user)) -> Response:
+    web = web_of(request)
+    attempt = actions.attempt_of(web, user, attempt_id)
+    question = web.catalog.questions.get(attempt.question_id)
+    entry = web.drills.get(user.id)
+    rating = None
+    if entry is not None and entry.get("attempt_id") == attempt.id:
+        drill = entry["drill"]
+        rating = {"suggested": int(drill.suggested_rating)}
+    return render(
+        request,
+        "attempt.html",
+        attempt=attempt,
+        grade=attempt.grade or {},
+        question=question,
+        rating=rating,
+        ratings=RATINGS,
+    )
+
+
+# --- drills --------------------------------------------------------------------------------------
+
+
+def _new_drill(request: Request, user: User, topic: str | None) -> dict[str, Any]:
+    from mlcoach.practice import DrillOptions, DrillSession
+
+    web = web_of(request)
+    drill = DrillSession(web.database, user, web.catalog, options=DrillOptions(topic=topic))
+    entry: dict[str, Any] = {"drill": drill, "attempt_id": None, "topic": topic}
+    web.drills.put(user.id, entry)
+    return entry
+
+
+@router.get("/practice", response_class=HTMLResponse)
+def practice(
+    request: Request, topic: str | None = None, user: User = Depends(page_user)
+) -> Response:
+    web = web_of(request)
+    topic = topic if topic in web.catalog.topics else None
+    with web.drills.lock_for(user.id):
+        entry = web.drills.get(user.id)
+        if entry is None or (topic is not None and entry["topic"] != topic):
+            entry = _new_drill(request, user, topic)
+        if entry["attempt_id"] is not None:
+            return redirect(f"/attempts/{entry['attempt_id']}")
+        drill = entry["drill"]
+        item = drill.current or drill.next_card()
+        if item is None:
+            summary = drill.summary()
+            web.drills.drop(user.id)
+            return render(
+                request,
+                "practice_done.html",
+                summary=summary,
+                topic=topic,
+                topics=web.catalog.topics,
+            )
+        return render(
+            request,
+            "question.html",
+            question=item.question,
+            topic=web.catalog.topics.get(item.question.topic),
+            item=item,
+            previous=[],
+            error=None,
+            answer="",
+            action="/practice/answer",
+            drill=True,
+            drill_topic=entry["topic"],
+            topics=web.catalog.topics,
+        )
+
+
+@router.post("/practice/answer")
+def practice_answer(
+    request: Request, user: User = Depends(page_user), form: FormData = Depends(checked_form)
+) -> Response:
+    web = web_of(request)
+    question_id = _field(form, "question_id")
+    answer = _field(form, "answer")
+    question = web.catalog.question(question_id)
+    with web.drills.lock_for(user.id):
+        entry = web.drills.get(user.id)
+        drill = entry["drill"] if entry else None
+        if (
+            drill is None
+            or drill.current is None
+            or drill.current.question.id != question_id
+            or entry["attempt_id"] is not None
+        ):
+            # The card is no longer on screen here (a restart, another tab): keep the answer anyway.
+            try:
+                _grade, attempt_id = actions.grade_and_record(web, user, question, answer)
+            except MlcoachError as exc:
+                return _question_form(
+                    request, user, question, error=str(exc), answer=answer, status=400
+                )
+            flash(
+                request,
+                "This card was no longer open in the drill: the answer is saved, but not scheduled.",
+            )
+            return redirect(f"/attempts/{attempt_id}")
+        try:
+            actions.check_text(answer, "answer")
+            if not answer.strip():
+                raise MlcoachError(
+                    "the answer is empty: write what you would say to the interviewer"
+                )
+            web.limiter.hit("grade", user.id)
+            drill.submit(answer)
+        except MlcoachError as exc:
+            return render(
+                request,
+                "question.html",
+                status=413 if isinstance(exc, actions.TooLargeError) else 400,
+                question=question,
+                topic=web.catalog.topics.get(question.topic),
+                item=drill.current,
+                previous=[],
+                error=str(exc),
+                answer=answer if len(answer) < actions.TEXT_LIMIT else "",
+                action="/practice/answer",
+                drill=True,
+                drill_topic=entry["topic"],
+                topics=web.catalog.topics,
+            )
+        with web.database.session() as session:
+            attempt_id = session.scalar(
+                select(Attempt.id)
+                .where(Attempt.user_id == user.id, Attempt.question_id == question_id)
+                .order_by(Attempt.id.desc())
+                .limit(1)
+            )
+        entry["attempt_id"] = attempt_id
+    return redirect(f"/attempts/{attempt_id}")
+
+
+@router.post("/practice/rate")
+def practice_rate(
+    request: Request, user: User = Depends(page_user), form: FormData = Depends(checked_form)
+) -> Response:
+    from fsrs import Rating
+
+    web = web_of(request)
+    try:
+        rating = Rating(int(_field(form, "rating")))
+    except ValueError:
+        raise MlcoachError("choose a rating: 1 again, 2 hard, 3 good or 4 easy") from None
+    with web.drills.lock_for(user.id):
+        entry = web.drills.get(user.id)
+        if entry is None or entry["attempt_id"] is None:
+            flash(request, "There was no answered card to rate; here is the next one.")
+            return redirect("/practice")
+        review = entry["drill"].record(rating)
+        entry["attempt_id"] = None
+    flash(
+        request, f"Recorded “{rating.name.title()}”: this card comes back in {until(review.due)}."
+    )
+    return redirect("/practice")
+
+
+@router.post("/practice/skip")
+def practice_skip(
+    request: Request, user: User = Depends(page_user), form: FormData = Depends(checked_form)
+) -> Response:
+    web = web_of(request)
+    with web.drills.lock_for(user.id):
+        entry = web.drills.get(user.id)
+        if entry is not None and entry["drill"].current is not None and entry["attempt_id"] is None:
+            entry["drill"].skip()
+    return redirect("/practice")
+
+
+# --- problems and submissions ----------------------------------------------------------------------
+
+
+@router.get("/problems", response_class=HTMLResponse)
+def problems(
+    request: Request,
+    kind: str | None = None,
+    difficulty: str | None = None,
+    topic: str | None = None,
+    status: str | None = None,
+    user: User = Depends(page_user),
+) -> Response:
+    web = web_of(request)
+    solved = actions.solved_problems(web, user)
+    found = [
+        p
+        for p in web.catalog.problems.values()
+        if (not kind or p.kind == kind)
+        and (not difficulty or p.difficulty == difficulty)
+        and (not topic or p.topic == topic)
+        and (status != "solved" or p.id in solved)
+        and (status != "unsolved" or p.id not in solved)
+    ]
+    return render(
+        request,
+        "problems.html",
+        problems=found,
+        solved=solved,
+        kinds=KIND_LABELS,
+        difficulties=DIFFICULTIES,
+        topics=sorted({p.topic for p in web.catalog.problems.values()}),
+        filters={
+            "kind": kind or "",
+            "difficulty": difficulty or "",
+            "topic": topic or "",
+            "status": status or "",
+        },
+        total=len(web.catalog.problems),
+    )
+
+
+def _examples(problem: Any) -> list[dict[str, str]]:
+    from mlcoach.judge.engine import render_input, render_value
+
+    examples = []
+    for test in problem.tests:
+        if not test.hidden:
+            examples.append(
+                {
+                    "name": test.name,
+                    "input": render_input(problem, test),
+                    "expected": render_value(test.expected),
+                }
+            )
+    return examples
+
+
+def _problem_page(
+    request: Request,
+    user: User,
+    problem: Any,
+    *,
+    code: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    web = web_of(request)
+    mine = [
+        s
+        for s in web.jobs.list(user_id=user.id, kind="judge", limit=200)
+        if s.payload.get("problem_id") == problem.id
+    ][:10]
+    if code is None:
+        code = mine[0].payload.get("code", problem.starter_code) if mine else problem.starter_code
+    return render(
+        request,
+        "problem.html",
+        status=status,
+        problem=problem,
+        examples=_examples(problem),
+        hidden=sum(1 for t in problem.tests if t.hidden),
+        code=code,
+        error=error,
+        submissions=mine,
+        kinds=KIND_LABELS,
+        solved=problem.id in actions.solved_problems(web, user),
+    )
+
+
+@router.get("/problems/{problem_id}", response_class=HTMLResponse)
+def problem_page(request: Request, problem_id: str, user: User = Depends(page_user)) -> Response:
+    return _problem_page(request, user, web_of(request).catalog.problem(problem_id))
+
+
+@router.post("/problems/{problem_id}/submit")
+def submit_problem(
+    request: Request,
+    problem_id: str,
+    user: User = Depends(page_user),
+    form: FormData = Depends(checked_form),
+) -> Response:
+    web = web_of(request)
+    problem = web.catalog.problem(problem_id)
+    code = _field(form, "code")
+    mode = _field(form, "action") or "submit"
+    try:
+        job_id = actions.submit_code(web, user, problem, code, mode)
+    except MlcoachError as exc:
+        if isinstance(exc, NotFoundError):
+            raise
+        status = (
+            413
+            if isinstance(exc, actions.TooLargeError)
+            else 429
+            if isinstance(exc, RateLimited)
+            else 400
+        )
+        if _is_htmx(request):
+            return render(request, "_job_error.html", status=200, message=str(exc))
+        return _problem_page(
+            request,
+            user,
+            problem,
+            code=code if status != 413 else "",
+            error=str(exc),
+            status=status,
+        )
+    status_now = web.jobs.wait(job_id, timeout=QUICK_JOB_WAIT, user_id=user.id)
+    if _is_htmx(request):
+        return render(request, "_verdict.html", job=status_now, problem=problem)
+    return redirect(f"/submissions/{job_id}")
+
+
+@router.get("/submissions/{job_id}", response_class=HTMLResponse)
+def submission_page(request: Request, job_id: str, user: User = Depends(page_user)) -> Response:
+    web = web_of(request)
+    job = actions.job_of(web, user, job_id, "judge")
+    problem = web.catalog.problems.get(str(job.payload.get("problem_id")))
+    if _is_htmx(request):
+        return render(request, "_verdict.html", job=job, problem=problem)
+    return render(request, "submission.html", job=job, problem=problem)
+
+
+# --- reviews -------------------------------------------------------------------------------------
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request, user: User = Depends(page_user)) -> Response:
+    web = web_of(request)
+    return render(
+        request,
+        "review.html",
+        reviews=web.jobs.list(user_id=user.id, kind="review", limit=20),
+        error=None,
+    )
+
+
+@router.post("/review")
+async def upload_review(request: Request, form: FormData = Depends(checked_form)) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    user = await run_in_threadpool(page_user, request)
+    web = web_of(request)
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise MlcoachError("choose a file to review: a notebook, a script or a zip")
+        data = await upload.read()
+        execute = form.get("execute") == "on"
+        job_id = await run_in_threadpool(
+            actions.submit_review, web, user, upload.filename, data, execute
+        )
+    except MlcoachError as exc:
+        status = 413 if isinstance(exc, actions.TooLargeError) else 400
+        reviews = await run_in_threadpool(web.jobs.list, user_id=user.id, kind="review", limit=20)
+        return render(request, "review.html", status=status, reviews=reviews, error=str(exc))
+    await run_in_threadpool(web.jobs.wait, job_id, timeout=QUICK_JOB_WAIT, user_id=user.id)
+    return redirect(f"/reviews/{job_id}")
+
+
+@router.get("/reviews/{job_id}", response_class=HTMLResponse)
+def report_page(request: Request, job_id: str, user: User = Depends(page_user)) -> Response:
+    web = web_of(request)
+    job = actions.job_of(web, user, job_id, "review")
+    if _is_htmx(request):
+        return render(request, "_report.html", job=job)
+    return render(request, "report.html", job=job)
+
+
+REPORT_FORMATS = {
+    "md": ("markdown", "text/markdown; charset=utf-8"),
+    "html": ("html", "text/html; charset=utf-8"),
+    "json": ("json", "application/json"),
+    "sarif": ("sarif", "application/sarif+json"),
+}
+
+
+@router.get("/reviews/{job_id}/report.{ext}")
+def report_download(
+    request: Request, job_id: str, ext: str, user: User = Depends(page_user)
+) -> Response:
+    from mlcoach.review import Report
+    from mlcoach.review import render as render_report
+
+    if ext not in REPORT_FORMATS:
+        raise NotFoundError(f"no report format {ext!r}; choose md, html, json or sarif")
+    job = actions.job_of(web_of(request), user, job_id, "review")
+    if job.state != "done" or not job.result or "report" not in job.result:
+        raise NotFoundError("this review has no report (yet)")
+    fmt, media = REPORT_FORMATS[ext]
+    text = render_report(Report.model_validate(job.result["report"]), fmt)
+    stem = (job.attachment_name or "review").rsplit(".", 1)[0] or "review"
+    filename = f"{stem}-review.{ext}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if ext == "html":
+        # The reviewer's HTML page is self-contained with its own inline styles.
+        headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        )
+    return Response(text, media_type=media, headers=headers)
+
+
+# --- history -------------------------------------------------------------------------------------
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history(
+    request: Request, tab: str = "attempts", page: int = 1, user: User = Depends(page_user)
+) -> Response:
+    web = web_of(request)
+    page = max(1, min(page, 10_000))
+    per_page = 30
+    offset = (page - 1) * per_page
+    attempts: list[Attempt] = []
+    jobs: list[Any] = []
+    if tab == "submissions":
+        jobs = web.jobs.list(user_id=user.id, kind="judge", limit=per_page + 1, offset=offset)
+        more = len(jobs) > per_page
+        jobs = jobs[:per_page]
+    elif tab == "reviews":
+        jobs = web.jobs.list(user_id=user.id, kind="review", limit=per_page + 1, offset=offset)
+        more = len(jobs) > per_page
+        jobs = jobs[:per_page]
+    else:
+        tab = "attempts"
+        attempts = actions.attempts_of(web, user, limit=per_page + 1, offset=offset)
+        more = len(attempts) > per_page
+        attempts = attempts[:per_page]
+    return render(
+        request,
+        "history.html",
+        tab=tab,
+        page=page,
+        more=more,
+        attempts=attempts,
+        jobs=jobs,
+        questions=web.catalog.questions,
+        problems=web.catalog.problems,
+    )
+
+
+# --- API reference ------------------------------------------------------------------------------
+
+
+@router.get("/api", response_class=HTMLResponse)
+def api_reference(request: Request) -> Response:
+    """The API's operations, read from its OpenAPI schema (served without any CDN)."""
+    schema = request.app.openapi()
+    operations = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, spec in methods.items():
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": spec.get("summary", ""),
+                    "description": spec.get("description", ""),
+                }
+            )
+    return render(request, "api.html", operations=operations, version=schema["info"]["version"])
+
+
+# --- accounts ------------------------------------------------------------------------------------
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(request: Request, next: str | None = None) -> Response:
+    if not web_of(request).auth:
+        return redirect("/")
+    return render(request, "signin.html", next=_safe_next(next), error=None, name="")
+
+
+@router.post("/signin")
+def signin(request: Request, form: FormData = Depends(checked_form)) -> Response:
+    web = web_of(request)
+    if not web.auth:
+        return redirect("/")
+    name = _field(form, "name").strip().lower()
+    password = _field(form, "password")
+    target = _safe_next(_field(form, "next"))
+    with web.database.session() as session:
+        user = session.scalars(select(User).where(User.name == name)).one_or_none()
+    if user is None or not verify_password(user.password_hash, password):
+        return render(
+            request,
+            "signin.html",
+            status=400,
+            next=target,
+            error="wrong name or password",
+            name=name,
+        )
+    session_of(request).sign_in(user.id)
+    return redirect(target)
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_page(request: Request) -> Response:
+    if not web_of(request).auth:
+        return redirect("/")
+    return render(request, "signup.html", error=None, name="")
+
+
+@router.post("/signup")
+def signup(request: Request, form: FormData = Depends(checked_form)) -> Response:
+    web = web_of(request)
+    if not web.auth:
+        return redirect("/")
+    name = _field(form, "name")
+    try:
+        user_id = create_account(web, name, _field(form, "password"), _field(form, "confirm"))
+    except AccountError as exc:
+        return render(request, "signup.html", status=400, error=str(exc), name=name.strip().lower())
+    session_of(request).sign_in(user_id)
+    flash(request, f"Welcome, {name.strip().lower()}! Start with a drill, or pick a question.")
+    return redirect("/")
+
+
+def create_account(web: Any, name: str, password: str, confirm: str | None = None) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    clean = check_new_account(name, password, confirm)
+    try:
+        with web.database.session() as session:
+            if session.scalars(select(User.id).where(User.name == clean)).first() is not None:
+                raise AccountError(f"the name {clean!r} is taken; choose another")
+            user = User(name=clean, password_hash=hash_password(password))
+            session.add(user)
+            session.flush()
+            return user.id
+    except IntegrityError:
+        raise AccountError(f"the name {clean!r} is taken; choose another") from None
+
+
+@router.post("/signout")
+def signout(request: Request, form: FormData = Depends(checked_form)) -> Response:
+    session_of(request).sign_out()
+    return redirect("/signin" if web_of(request).auth else "/")

@@ -1,0 +1,91 @@
+"""Key-point vectors are computed once: in memory for the process, on disk across runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlcoach.catalog import Catalog
+from mlcoach.grading import Grader
+from mlcoach.grading.backends import SemanticBackend
+from mlcoach.grading.calibration import SEMANTIC
+from mlcoach.grading.embeddings import CountingEncoder, EmbeddingCache
+from mlcoach.grading.grader import Grader as GraderClass
+from mlcoach.grading.sentences import split_answer
+
+ANSWER = (
+    "The training set fits the parameters. The validation set is for choosing "
+    "hyperparameters. The test set is used once at the end."
+)
+
+
+def _counting_grader(semantic: Grader, folder: Path | None) -> tuple[GraderClass, CountingEncoder]:
+    assert isinstance(semantic.backend, SemanticBackend)
+    counting = CountingEncoder(semantic.backend.encoder)
+    cache = EmbeddingCache(counting, folder, model_tag="test-model")
+    return GraderClass(SemanticBackend(counting, cache), SEMANTIC), counting
+
+
+def test_grading_embeds_only_the_answer_once_key_points_are_cached(
+    semantic: Grader, catalog: Catalog
+) -> None:
+    grader, counting = _counting_grader(semantic, None)
+    question = catalog.question("splits-why-three-sets")
+    references = len(question.key_points) + len(question.misconceptions)
+    units = len(split_answer(ANSWER).units)
+    grader.grade(question, ANSWER)
+    assert counting.texts_encoded == references + units
+    counting.texts_encoded = 0
+    grader.grade(question, ANSWER + " It must stay untouched.")
+    assert counting.texts_encoded == units + 1
+
+
+def test_the_disk_cache_serves_a_new_process(
+    semantic: Grader, catalog: Catalog, tmp_path: Path
+) -> None:
+    question = catalog.question("splits-why-three-sets")
+    first, _ = _counting_grader(semantic, tmp_path)
+    expected = first.grade(question, ANSWER)
+    files = sorted(tmp_path.rglob("*.npy"))
+    assert len(files) == len(question.key_points) + len(question.misconceptions)
+    assert not list(tmp_path.rglob(".tmp-*")), "no temporary file is left behind"
+
+    # A fresh cache on the same folder stands for the next run of `mlcoach answer`.
+    second, counting = _counting_grader(semantic, tmp_path)
+    assert second.grade(question, ANSWER) == expected
+    assert counting.texts_encoded == len(split_answer(ANSWER).units)
+
+
+def test_cache_keys_depend_on_model_and_text(semantic: Grader, tmp_path: Path) -> None:
+    assert isinstance(semantic.backend, SemanticBackend)
+    a = EmbeddingCache(semantic.backend.encoder, tmp_path, model_tag="model-a")
+    b = EmbeddingCache(semantic.backend.encoder, tmp_path, model_tag="model-b")
+    assert a.key("text") != b.key("text")
+    assert a.key("text") != a.key("text ")
+
+
+def test_a_corrupt_cache_file_is_recomputed(semantic: Grader, tmp_path: Path) -> None:
+    assert isinstance(semantic.backend, SemanticBackend)
+    counting = CountingEncoder(semantic.backend.encoder)
+    cache = EmbeddingCache(counting, tmp_path, model_tag="m")
+    good = cache.get(["Bagging reduces variance."])
+    (path,) = tmp_path.rglob("*.npy")
+    path.write_bytes(b"not a numpy file")
+    fresh = EmbeddingCache(counting, tmp_path, model_tag="m")
+    np.testing.assert_allclose(fresh.get(["Bagging reduces variance."]), good)
+    assert counting.texts_encoded == 2
+    assert np.load(path).shape == (384,)
+
+
+def test_an_unwritable_cache_folder_only_costs_speed(
+    semantic: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(semantic.backend, SemanticBackend)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    cache = EmbeddingCache(semantic.backend.encoder, blocker, model_tag="m")
+    vectors = cache.get(["Boosting fits residuals.", "Bagging averages trees."])
+    assert vectors.shape == (2, 384)
+    assert cache.disk_errors == 2
