@@ -5,13 +5,15 @@ workers take part. Needs MLCOACH_TEST_REDIS_URL (set by .ci/run)."""
 from __future__ import annotations
 
 import os
-import selectors
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,21 +43,36 @@ def redis_url() -> str:
 
 
 def _wait_ready(process: subprocess.Popen[str], name: str, timeout: float = 60) -> list[str]:
-    """Read the worker's log until Celery says it is ready to take jobs."""
+    """Read the worker's log until Celery says it is ready to take jobs.
+
+    A thread reads the lines: waiting on the pipe with select() misses lines that the text
+    wrapper has already buffered, so a worker whose banner and "ready." arrive together would
+    look silent.
+    """
     assert process.stderr is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stderr, selectors.EVENT_READ)
-    lines: list[str] = []
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump(stream: IO[str]) -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, args=(process.stderr,), daemon=True).start()
+    seen: list[str] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if line is None:
             break
-        if selector.select(timeout=0.5):
-            line = process.stderr.readline()
-            lines.append(line)
-            if "ready." in line and name in line:
-                return lines
-    raise AssertionError(f"worker {name} did not start:\n{''.join(lines)}")
+        seen.append(line)
+        if "ready." in line and name in line:
+            return seen
+    raise AssertionError(
+        f"worker {name} did not start (exit code {process.poll()}):\n{''.join(seen)}"
+    )
 
 
 @pytest.fixture

@@ -88,6 +88,22 @@ def _requirements_txt(path: Path, root: Path, seen: set[Path]) -> list[Requireme
     return found
 
 
+def _pep508_requirement(spec: str, path: Path, text: str) -> list[Requirement]:
+    """The requirement a PEP 508 string names (none if it names nothing), located in ``text``."""
+    name = _NAME.match(spec)
+    if not name:
+        return []
+    return [
+        Requirement(
+            normalise_distribution(name.group(1)),
+            spec,
+            _pinned_pep508(spec),
+            path,
+            _line_of(text, spec),
+        )
+    ]
+
+
 def _conda(path: Path) -> list[Requirement]:
     text = path.read_text(encoding="utf-8", errors="replace")
     data = yaml.safe_load(text) or {}
@@ -96,17 +112,7 @@ def _conda(path: Path) -> list[Requirement]:
     for dependency in dependencies or []:
         if isinstance(dependency, dict):
             for spec in dependency.get("pip", []) or []:
-                name = _NAME.match(str(spec))
-                if name:
-                    found.append(
-                        Requirement(
-                            normalise_distribution(name.group(1)),
-                            str(spec),
-                            _pinned_pep508(str(spec)),
-                            path,
-                            _line_of(text, str(spec)),
-                        )
-                    )
+                found.extend(_pep508_requirement(str(spec), path, text))
             continue
         spec = str(dependency).split("::")[-1].strip()
         name = _NAME.match(spec)
@@ -134,17 +140,7 @@ def _pyproject(path: Path) -> list[Requirement]:
     found: list[Requirement] = []
     project = data.get("project", {})
     for spec in project.get("dependencies", []) or []:
-        name = _NAME.match(str(spec))
-        if name:
-            found.append(
-                Requirement(
-                    normalise_distribution(name.group(1)),
-                    str(spec),
-                    _pinned_pep508(str(spec)),
-                    path,
-                    _line_of(text, str(spec)),
-                )
-            )
+        found.extend(_pep508_requirement(str(spec), path, text))
     poetry = data.get("tool", {}).get("poetry", {})
     for section in ("dependencies", "dev-dependencies"):
         for name, spec in (poetry.get(section, {}) or {}).items():
@@ -195,17 +191,7 @@ def _setup(path: Path) -> list[Requirement]:
             specs = re.findall(r"""['"]([^'"]+)['"]""", block.group(1))
     found = []
     for spec in specs:
-        name = _NAME.match(spec)
-        if name:
-            found.append(
-                Requirement(
-                    normalise_distribution(name.group(1)),
-                    spec,
-                    _pinned_pep508(spec),
-                    path,
-                    _line_of(text, spec),
-                )
-            )
+        found.extend(_pep508_requirement(spec, path, text))
     return found
 
 

@@ -150,19 +150,12 @@ def bubblewrap_argv(
             argv += ["--symlink", os.readlink(system), name]
         elif system.is_dir():
             argv += ["--ro-bind", name, name]
+    # The private /tmp goes first: the interpreter (a virtual environment, say) may live under
+    # /tmp, and a later bind shows through the tmpfs where an earlier one would be hidden by it.
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for folder in _interpreter_paths(python):
         argv += ["--ro-bind", folder, folder]
-    argv += [
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--tmpfs",
-        "/tmp",
-        "--bind",
-        str(workdir),
-        str(workdir),
-    ]
+    argv += ["--bind", str(workdir), str(workdir)]
     argv += ["--clearenv"]
     for key, value in _kernel_env(workdir / "home").items():
         argv += ["--setenv", key, value]
