@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from mlcoach.catalog.models import Checker, Problem
-from mlcoach.judge._forkserver import NotPlainData, from_plain, seccomp_program, to_plain
+from mlcoach.judge._forkserver import (
+    NotPlainData,
+    from_plain,
+    prepared_filter,
+    seccomp_program,
+    to_plain,
+)
 from mlcoach.judge.checkers import (
     check_numeric,
     check_output,
@@ -342,3 +348,10 @@ def test_overall_verdict_is_the_first_failing_test() -> None:
     assert overall_verdict(results[:1]) is Verdict.ACCEPTED
     summary = JudgeResult("p", Verdict.TIME_LIMIT, tuple(results), "sandbox").to_dict()
     assert summary["passed"] == 1 and summary["total"] == 4 and summary["code"] == "TLE"
+
+
+@pytest.mark.parametrize("pid", [1, 2, 31337, 4_194_304])
+def test_the_prepared_filter_is_the_program_for_the_childs_pid(pid: int) -> None:
+    fprog = prepared_filter().for_pid(pid)
+    built = [(f.code, f.jt, f.jf, f.k) for f in fprog.filter[: fprog.len]]
+    assert built == seccomp_program(pid)
