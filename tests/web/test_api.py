@@ -7,6 +7,7 @@ import json
 from fastapi.testclient import TestClient
 
 from mlcoach.catalog import Catalog
+from mlcoach.web.state import DrillRegistry
 from tests.web.conftest import wait_for_job
 
 
@@ -97,6 +98,19 @@ def test_a_drill_through_the_api(client: TestClient) -> None:
     assert rated.status_code == 200 and rated.json()["question_id"] == qid
     progress = client.get("/api/v1/progress").json()
     assert progress["cards"] == 1 and progress["attempts"] == 1 and progress["streak_days"] == 1
+
+
+def test_a_drill_answer_is_rated_by_id_after_a_restart(client: TestClient) -> None:
+    qid = client.get("/api/v1/drills/next").json()["question"]["id"]
+    answered = client.post("/api/v1/drills/answer", json={"question_id": qid, "answer": "Hmm."})
+    attempt_id = answered.json()["attempt_id"]
+    client.app.state.web.drills = DrillRegistry()  # type: ignore[attr-defined]
+    assert client.post("/api/v1/drills/rate", json={"rating": 2}).status_code == 409
+    rated = client.post("/api/v1/drills/rate", json={"rating": 2, "attempt_id": attempt_id})
+    assert rated.status_code == 200 and rated.json()["question_id"] == qid
+    twice = client.post("/api/v1/drills/rate", json={"rating": 2, "attempt_id": attempt_id})
+    assert twice.status_code == 409 and "already rated" in twice.json()["detail"]
+    assert client.get("/api/v1/progress").json()["cards"] == 1
 
 
 def test_submissions_are_jobs_to_poll(client: TestClient, catalog: Catalog) -> None:

@@ -8,6 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from mlcoach.catalog import Catalog
+from mlcoach.web.state import DrillRegistry
 from tests.web.conftest import form_token
 
 
@@ -180,3 +181,34 @@ def test_pages_load_nothing_from_other_hosts(client: TestClient) -> None:
         page = client.get(path)
         assert page.status_code == 200, path
         assert not re.search(r'(src|href|action)="(https?:)?//', page.text), path
+
+
+def test_a_drill_answer_can_be_rated_after_the_server_forgot_the_drill(
+    client: TestClient,
+) -> None:
+    """A restart, or another web process, loses the drill in memory; the rating still lands."""
+    page = client.get("/practice")
+    question_id = re.search(r'name="question_id" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    graded = client.post(
+        "/practice/answer",
+        data={"csrf_token": form_token(client), "question_id": question_id, "answer": "A guess."},
+        follow_redirects=False,
+    )
+    attempt_url = graded.headers["location"]
+    attempt_id = attempt_url.rsplit("/", 1)[1]
+    client.app.state.web.drills = DrillRegistry()  # type: ignore[attr-defined]
+
+    attempt = client.get(attempt_url)
+    assert "How well did you recall it?" in attempt.text
+    assert f'name="attempt_id" value="{attempt_id}"' in attempt.text
+    rated = client.post(
+        "/practice/rate",
+        data={"csrf_token": form_token(client), "rating": "3", "attempt_id": attempt_id},
+    )
+    assert "Recorded “Good”" in rated.text
+    assert "How well did you recall it?" not in client.get(attempt_url).text  # rated once
+    again = client.post(
+        "/practice/rate",
+        data={"csrf_token": form_token(client), "rating": "1", "attempt_id": attempt_id},
+    )
+    assert "already rated" in again.text

@@ -8,6 +8,8 @@ from mlcoach.practice.session import (
     DrillSession,
     DrillSummary,
     RecordedReview,
+    is_rated,
+    record_review,
 )
 
 __all__ = [
@@ -16,7 +18,9 @@ __all__ = [
     "DrillSession",
     "DrillSummary",
     "RecordedReview",
+    "is_rated",
     "parse_rating",
     "queue_now",
+    "record_review",
     "suggest_rating",
 ]

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlcoach.catalog import DIFFICULTIES, ROLES, Catalog, Question
-from mlcoach.errors import MlcoachError
+from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.grading import Grade, grade_answer
 from mlcoach.practice.mastery import topic_mastery, weakest_topics
 from mlcoach.practice.scheduling import (
@@ -41,6 +41,7 @@ from mlcoach.practice.timezones import start_of_local_day
 from mlcoach.store import Database
 from mlcoach.store.attempts import record_attempt
 from mlcoach.store.models import (
+    Attempt,
     DrillCard,
     ReviewLogEntry,
     SchedulerParameters,
@@ -162,6 +163,70 @@ def user_scheduler(session: Session, user: User) -> Scheduler:
     if fitted is None:
         return make_scheduler()
     return make_scheduler(fitted.parameters, fitted.desired_retention)
+
+
+def is_rated(session: Session, attempt_id: int) -> bool:
+    """Whether a drill answer has had its rating recorded."""
+    found = session.scalar(
+        select(ReviewLogEntry.id).where(ReviewLogEntry.attempt_id == attempt_id).limit(1)
+    )
+    return found is not None
+
+
+def record_review(
+    database: Database,
+    user: User,
+    attempt_id: int,
+    rating: Rating | None = None,
+    *,
+    scheduler: Scheduler | None = None,
+    now: datetime | None = None,
+    duration_ms: int | None = None,
+) -> RecordedReview:
+    """Schedule the card of a stored drill answer with ``rating`` (default: the one its grade
+    suggests), and log the review; all in one transaction.
+
+    Everything it needs is in the database, so a web app can rate an answer given in another
+    process or before a restart. An answer is rated once.
+    """
+    moment = as_utc(now or utcnow())
+    with database.session() as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None or attempt.user_id != user.id or attempt.source != "drill":
+            raise NotFoundError(f"no drill answer with id {attempt_id}")
+        if is_rated(session, attempt_id):
+            raise MlcoachError("this answer is already rated")
+        score = attempt.score or 0.0
+        suggested = suggest_rating(score)
+        chosen = Rating(rating) if rating is not None else suggested
+        row = session.scalars(
+            select(DrillCard).where(
+                DrillCard.user_id == user.id, DrillCard.question_id == attempt.question_id
+            )
+        ).one_or_none()
+        if row is None:
+            row = DrillCard(user_id=user.id, question_id=attempt.question_id, created_at=moment)
+            copy_into(row, new_fsrs_card(0, moment))
+            session.add(row)
+            session.flush()  # the row id becomes the FSRS card id
+        card, _log = (scheduler or user_scheduler(session, user)).review_card(
+            to_fsrs(row), chosen, review_datetime=moment, review_duration=duration_ms
+        )
+        copy_into(row, card)
+        session.add(
+            ReviewLogEntry(
+                user_id=user.id,
+                card_id=row.id,
+                question_id=attempt.question_id,
+                rating=int(chosen),
+                suggested_rating=int(suggested),
+                score=score,
+                attempt_id=attempt_id,
+                reviewed_at=moment,
+                duration_ms=duration_ms,
+            )
+        )
+    return RecordedReview(attempt.question_id, chosen, suggested, score, card.due, attempt_id)
 
 
 class DrillSession:
@@ -341,50 +406,18 @@ class DrillSession:
         pending = self._require_pending()
         if pending.grade is None or pending.attempt_id is None:
             raise RuntimeError("submit an answer before rating it")
-        suggested = suggest_rating(pending.grade.score)
-        chosen = Rating(rating) if rating is not None else suggested
-        question_id = pending.item.question.id
-        now = self._now()
-        with self.database.session() as session:
-            row = self._card_row(session, question_id, now)
-            card, _log = self.scheduler.review_card(
-                to_fsrs(row), chosen, review_datetime=now, review_duration=pending.duration_ms
-            )
-            copy_into(row, card)
-            session.add(
-                ReviewLogEntry(
-                    user_id=self.user.id,
-                    card_id=row.id,
-                    question_id=question_id,
-                    rating=int(chosen),
-                    suggested_rating=int(suggested),
-                    score=pending.grade.score,
-                    attempt_id=pending.attempt_id,
-                    reviewed_at=now,
-                    duration_ms=pending.duration_ms,
-                )
-            )
-        review = RecordedReview(
-            question_id, chosen, suggested, pending.grade.score, card.due, pending.attempt_id
+        review = record_review(
+            self.database,
+            self.user,
+            pending.attempt_id,
+            rating,
+            scheduler=self.scheduler,
+            now=self._now(),
+            duration_ms=pending.duration_ms,
         )
         self._tally.reviews.append(review)
         self._pending = None
         return review
-
-    def _card_row(self, session: Session, question_id: str, now: datetime) -> DrillCard:
-        row = session.scalars(
-            select(DrillCard).where(
-                DrillCard.user_id == self.user.id, DrillCard.question_id == question_id
-            )
-        ).one_or_none()
-        if row is not None:
-            return row
-        fresh = new_fsrs_card(0, now)
-        row = DrillCard(user_id=self.user.id, question_id=question_id, created_at=now)
-        copy_into(row, fresh)
-        session.add(row)
-        session.flush()  # the row id becomes the FSRS card id
-        return row
 
     def _require_pending(self) -> _Pending:
         if self._pending is None:

@@ -123,6 +123,12 @@ class DrillAnswerOut(BaseModel):
 
 class DrillRateIn(Strict):
     rating: int = Field(ge=1, le=4, description="1 again, 2 hard, 3 good, 4 easy")
+    attempt_id: int | None = Field(
+        None,
+        ge=1,
+        description="The answer to rate, from POST /drills/answer; needed when the server has "
+        "restarted since (the card on screen is then forgotten, the answer is not).",
+    )
 
 
 class DrillRateOut(BaseModel):
@@ -394,10 +400,24 @@ def drill_rate(body: DrillRateIn, request: Request, user: User = Depends(api_use
     web = web_of(request)
     with web.drills.lock_for(user.id):
         entry = web.drills.get(user.id)
-        if entry is None or entry["attempt_id"] is None:
+        if (
+            entry is not None
+            and entry["attempt_id"] is not None
+            and (body.attempt_id is None or entry["attempt_id"] == body.attempt_id)
+        ):
+            review = entry["drill"].record(Rating(body.rating))
+            entry["attempt_id"] = None
+        elif body.attempt_id is not None:
+            from mlcoach.practice import record_review
+
+            try:
+                review = record_review(web.database, user, body.attempt_id, Rating(body.rating))
+            except NotFoundError:
+                raise
+            except MlcoachError as exc:
+                raise HTTPException(409, str(exc)) from None
+        else:
             raise HTTPException(409, "no answered card to rate: POST /api/v1/drills/answer first")
-        review = entry["drill"].record(Rating(body.rating))
-        entry["attempt_id"] = None
     return DrillRateOut(
         question_id=review.question_id,
         rating=int(review.rating),

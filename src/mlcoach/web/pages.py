@@ -223,11 +223,13 @@ def attempt_page(request: Request, attempt_id: int, user: User = Depends(page_us
     web = web_of(request)
     attempt = actions.attempt_of(web, user, attempt_id)
     question = web.catalog.questions.get(attempt.question_id)
-    entry = web.drills.get(user.id)
     rating = None
-    if entry is not None and entry.get("attempt_id") == attempt.id:
-        drill = entry["drill"]
-        rating = {"suggested": int(drill.suggested_rating)}
+    if attempt.source == "drill":
+        from mlcoach.practice import is_rated, suggest_rating
+
+        with web.database.session() as session:
+            if not is_rated(session, attempt.id):
+                rating = {"suggested": int(suggest_rating(attempt.score or 0.0))}
     return render(
         request,
         "attempt.html",
@@ -367,13 +369,29 @@ def practice_rate(
         rating = Rating(int(_field(form, "rating")))
     except ValueError:
         raise MlcoachError("choose a rating: 1 again, 2 hard, 3 good or 4 easy") from None
+    attempt_id = _field(form, "attempt_id") or None
     with web.drills.lock_for(user.id):
         entry = web.drills.get(user.id)
-        if entry is None or entry["attempt_id"] is None:
+        if (
+            entry is not None
+            and entry["attempt_id"] is not None
+            and (attempt_id is None or str(entry["attempt_id"]) == attempt_id)
+        ):
+            review = entry["drill"].record(rating)
+            entry["attempt_id"] = None
+        elif attempt_id is not None and attempt_id.isdigit():
+            # Answered before a restart, or in another web process: the answer is in the
+            # database, which is all the rating needs.
+            from mlcoach.practice import record_review
+
+            try:
+                review = record_review(web.database, user, int(attempt_id), rating)
+            except MlcoachError as exc:
+                flash(request, f"Not recorded: {exc}.")
+                return redirect("/practice")
+        else:
             flash(request, "There was no answered card to rate; here is the next one.")
             return redirect("/practice")
-        review = entry["drill"].record(rating)
-        entry["attempt_id"] = None
     flash(
         request, f"Recorded “{rating.name.title()}”: this card comes back in {until(review.due)}."
     )
