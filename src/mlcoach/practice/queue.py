@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mlcoach.practice.scheduling import as_utc, copy_into, new_fsrs_card
+from mlcoach.practice.scheduling import as_utc, new_card_row
 from mlcoach.store.models import DrillCard
 
 
@@ -31,9 +31,7 @@ def queue_now(
     for question_id in wanted:
         card = existing.get(question_id)
         if card is None:
-            card = DrillCard(user_id=user_id, question_id=question_id, created_at=moment)
-            copy_into(card, new_fsrs_card(0, moment))
-            session.add(card)
+            session.add(new_card_row(user_id, question_id, moment))
         elif as_utc(card.due) > moment:
             card.due = moment
     session.flush()

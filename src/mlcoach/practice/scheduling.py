@@ -87,6 +87,13 @@ def new_fsrs_card(card_id: int, now: datetime) -> Card:
     return Card(card_id=card_id, due=as_utc(now))
 
 
+def new_card_row(user_id: int, question_id: str, now: datetime) -> DrillCard:
+    """A card never reviewed, due at ``now`` (its id, once flushed, is the FSRS card id)."""
+    row = DrillCard(user_id=user_id, question_id=question_id, created_at=as_utc(now))
+    copy_into(row, new_fsrs_card(0, now))
+    return row
+
+
 def copy_into(row: DrillCard, card: Card) -> None:
     row.state = int(card.state)
     row.step = card.step

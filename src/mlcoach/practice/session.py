@@ -33,7 +33,7 @@ from mlcoach.practice.scheduling import (
     as_utc,
     copy_into,
     make_scheduler,
-    new_fsrs_card,
+    new_card_row,
     suggest_rating,
     to_fsrs,
 )
@@ -205,8 +205,7 @@ def record_review(
             )
         ).one_or_none()
         if row is None:
-            row = DrillCard(user_id=user.id, question_id=attempt.question_id, created_at=moment)
-            copy_into(row, new_fsrs_card(0, moment))
+            row = new_card_row(user.id, attempt.question_id, moment)
             session.add(row)
             session.flush()  # the row id becomes the FSRS card id
         card, _log = (scheduler or user_scheduler(session, user)).review_card(
