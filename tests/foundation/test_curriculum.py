@@ -94,3 +94,14 @@ def test_follow_ups_point_at_real_questions(report: CatalogReport) -> None:
     ids = set(report.catalog.questions)
     for q in report.catalog.questions.values():
         assert set(q.follow_ups) <= ids
+
+
+def test_problems_filter_by_kind_level_and_topic(report: CatalogReport) -> None:
+    catalog = report.catalog
+    assert catalog.find_problems() == list(catalog.problems.values())
+    easy_ml = catalog.find_problems(kind="ml-from-scratch", difficulty="easy")
+    assert easy_ml and len(easy_ml) < len(catalog.problems)
+    assert all(p.kind == "ml-from-scratch" and p.difficulty == "easy" for p in easy_ml)
+    python = catalog.find_problems(topic="python")
+    assert python and all(p.topic == "python" for p in python)
+    assert catalog.find_problems(topic="no-such-topic") == []

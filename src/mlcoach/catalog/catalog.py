@@ -77,6 +77,22 @@ class Catalog:
             found.append(question)
         return found
 
+    def find_problems(
+        self,
+        *,
+        kind: str | None = None,
+        difficulty: str | None = None,
+        topic: str | None = None,
+    ) -> list[Problem]:
+        """Coding problems matching every filter given (an empty string filters nothing)."""
+        return [
+            p
+            for p in self.problems.values()
+            if (not kind or p.kind == kind)
+            and (not difficulty or p.difficulty == difficulty)
+            and (not topic or p.topic == topic)
+        ]
+
     def topic_summaries(self) -> list[TopicSummary]:
         counts = Counter(q.topic for q in self.questions.values())
         summaries = []

@@ -74,13 +74,7 @@ def problems_list(
         and not any(p.topic == topic for p in catalog.problems.values())
     ):
         catalog.topic(topic)  # raises with a "did you mean"
-    found = [
-        p
-        for p in catalog.problems.values()
-        if (kind is None or p.kind == kind)
-        and (difficulty is None or p.difficulty == difficulty)
-        and (topic is None or p.topic == topic)
-    ]
+    found = catalog.find_problems(kind=kind, difficulty=difficulty, topic=topic)
     status = _statuses()
     if as_json:
         print_json(

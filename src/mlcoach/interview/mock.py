@@ -20,7 +20,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -209,9 +209,16 @@ def plan_coding(
     ]
     if not pool:
         return [], f"the catalog has no coding problem for the {role} role"
-    fresh = [p for p in pool if p.id not in done_before] or pool
-    problem = rng.choice(sorted(fresh, key=lambda p: p.id))
-    return [_coding_prompt(problem)], None
+    return [_coding_prompt(_pick_fresh(pool, done_before, rng))], None
+
+
+_Item = TypeVar("_Item", Problem, Scenario)
+
+
+def _pick_fresh(pool: Sequence[_Item], done_before: set[str], rng: random.Random) -> _Item:
+    """One item at random, from those the user has not met before if there are any."""
+    fresh = [item for item in pool if item.id not in done_before] or list(pool)
+    return rng.choice(sorted(fresh, key=lambda item: item.id))
 
 
 def _coding_prompt(problem: Problem) -> Prompt:
@@ -236,9 +243,7 @@ def plan_design(
     pool = [s for s in catalog.scenarios.values() if role in s.roles]
     if not pool:
         return [], f"the catalog has no design scenario for the {role} role"
-    fresh = [s for s in pool if s.id not in done_before] or pool
-    scenario = rng.choice(sorted(fresh, key=lambda s: s.id))
-    return [_design_prompt(scenario)], None
+    return [_design_prompt(_pick_fresh(pool, done_before, rng))], None
 
 
 def _design_prompt(scenario: Scenario) -> Prompt:

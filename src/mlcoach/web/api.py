@@ -470,9 +470,7 @@ def list_problems(
     web = web_of(request)
     solved = actions.solved_problems(web, user)
     return [
-        _problem(p, solved)
-        for p in web.catalog.problems.values()
-        if (kind is None or p.kind == kind) and (difficulty is None or p.difficulty == difficulty)
+        _problem(p, solved) for p in web.catalog.find_problems(kind=kind, difficulty=difficulty)
     ]
 
 

@@ -426,12 +426,8 @@ def problems(
     solved = actions.solved_problems(web, user)
     found = [
         p
-        for p in web.catalog.problems.values()
-        if (not kind or p.kind == kind)
-        and (not difficulty or p.difficulty == difficulty)
-        and (not topic or p.topic == topic)
-        and (status != "solved" or p.id in solved)
-        and (status != "unsolved" or p.id not in solved)
+        for p in web.catalog.find_problems(kind=kind, difficulty=difficulty, topic=topic)
+        if (status != "solved" or p.id in solved) and (status != "unsolved" or p.id not in solved)
     ]
     return render(
         request,
