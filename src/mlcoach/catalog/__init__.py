@@ -11,11 +11,13 @@ from mlcoach.catalog.catalog import (
 from mlcoach.catalog.loader import ContentIssue, Origin
 from mlcoach.catalog.models import (
     DIFFICULTIES,
+    PROBLEM_KINDS,
     ROLES,
     Checklist,
     Difficulty,
     KeyPoint,
     Problem,
+    ProblemKind,
     ProblemTest,
     Question,
     Role,
@@ -25,6 +27,7 @@ from mlcoach.catalog.models import (
 
 __all__ = [
     "DIFFICULTIES",
+    "PROBLEM_KINDS",
     "ROLES",
     "Catalog",
     "CatalogReport",
@@ -34,6 +37,7 @@ __all__ = [
     "KeyPoint",
     "Origin",
     "Problem",
+    "ProblemKind",
     "ProblemTest",
     "Question",
     "Role",

@@ -19,6 +19,8 @@ Role = Literal["research", "engineering", "data-science"]
 
 DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "medium", "hard")
 ROLES: tuple[Role, ...] = ("research", "engineering", "data-science")
+ProblemKind = Literal["algorithm", "ml-from-scratch", "data", "output"]
+PROBLEM_KINDS: tuple[ProblemKind, ...] = ("algorithm", "ml-from-scratch", "data", "output")
 
 
 class _Content(BaseModel):
@@ -129,7 +131,7 @@ class Problem(_Content):
 
     id: Slug
     title: Annotated[str, StringConstraints(min_length=3, max_length=120)]
-    kind: Literal["algorithm", "ml-from-scratch", "output"]
+    kind: ProblemKind
     topic: Slug
     difficulty: Difficulty
     roles: tuple[Role, ...] = Field(min_length=1)

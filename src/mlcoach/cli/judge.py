@@ -15,7 +15,13 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from mlcoach.catalog import DIFFICULTIES, Problem, build_catalog, shipped_content_dir
+from mlcoach.catalog import (
+    DIFFICULTIES,
+    PROBLEM_KINDS,
+    Problem,
+    build_catalog,
+    shipped_content_dir,
+)
 from mlcoach.catalog.loader import content_files, read_file
 from mlcoach.cli.context import ctx
 from mlcoach.cli.output import console, err_console, print_json
@@ -24,7 +30,6 @@ from mlcoach.judge.verdicts import ADVICE, JudgeResult, Verdict
 
 problems_app = typer.Typer(help="Coding problems, judged in a sandbox.", no_args_is_help=True)
 
-PROBLEM_KINDS = ("algorithm", "ml-from-scratch", "output")
 VERDICT_STYLE = {
     Verdict.ACCEPTED: "bold green",
     Verdict.WRONG_ANSWER: "bold red",
