@@ -219,3 +219,40 @@ def test_jobspec_command(run_cli: CliRunner) -> None:
 
     missing = run_cli("jobspec", str(POSTINGS / "nope.md"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_a_posting_for_llms_and_rag_points_at_the_llm_topic(catalog: Catalog) -> None:
+    text = (
+        "Applied AI engineer, assistant platform\n"
+        "Requirements:\n"
+        "- Shipped LLM applications that use retrieval-augmented generation (RAG) over a vector"
+        " database.\n"
+        "- Fine-tuning open models with LoRA.\n"
+        "Responsibilities:\n"
+        "- Serve models with vLLM and keep latency and cost per token down.\n"
+        "- Build evals that catch hallucinations before release.\n"
+    )
+    found = read_posting(text)
+    asked = {a.skill.id for a in found.asks}
+    assert {"rag-llm-applications", "llm-fine-tuning", "llm-serving", "llm-evaluation"} <= asked
+    assert found.role == "engineering"
+    report = compare(found, skills_from_ratings({"python": 5}), catalog)
+    # Every LLM skill is a gap, so the llms topic gets the most extra study time ...
+    assert max(report.focus, key=lambda t: report.focus[t]) == "llms"
+    # ... and the questions to expect start with LLM questions for an engineer.
+    first = catalog.questions[report.questions[0]]
+    assert first.topic == "llms" and "engineering" in first.roles
+
+
+def test_sql_pandas_and_forecasting_postings_point_at_the_data_topics(catalog: Catalog) -> None:
+    text = (
+        "Data scientist, marketplace\n"
+        "Requirements:\n"
+        "- Strong SQL, including window functions, and pandas.\n"
+        "- Sales forecasting with seasonality.\n"
+        "- Design and read A/B tests.\n"
+    )
+    report = compare(read_posting(text), skills_from_ratings({"python": 5}), catalog)
+    for topic in ("data-manipulation", "time-series", "experimentation"):
+        assert topic in report.focus, topic
+    assert {catalog.questions[q].topic for q in report.questions} >= {"data-manipulation"}

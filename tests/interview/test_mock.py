@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from mlcoach.catalog import Catalog, Problem
 from mlcoach.interview import MockError, MockInterview, MockServices, Prompt
 from mlcoach.interview.data import fact_finding_table
+from mlcoach.interview.mock import plan_concepts
 from mlcoach.interview.services import CodeVerdict, JudgeUnavailableError
 from mlcoach.store import Database
 from mlcoach.store.models import Attempt, MockAnswer, MockSession
@@ -288,3 +291,17 @@ def test_bad_requests_get_clear_errors(
     interview = start(db, catalog, user_id, clock, rounds=["concepts"], minutes=10)
     with pytest.raises(MockError, match="characters"):
         interview.answer("x" * 60_000)
+
+
+def test_the_concepts_round_draws_on_the_topics_each_role_is_asked_about(catalog: Catalog) -> None:
+    def topics_drawn(role: str) -> Counter[str]:
+        drawn: Counter[str] = Counter()
+        for seed in range(60):
+            prompts = plan_concepts(catalog, role, 12 * 60, random.Random(seed), {}, {})
+            drawn.update(catalog.question(p.ref or "").topic for p in prompts)
+        return drawn
+
+    research, engineering = topics_drawn("research"), topics_drawn("engineering")
+    # Research interviews ask for derivations, engineering ones for operating models in production.
+    assert research["maths"] >= 2 * engineering["maths"]
+    assert engineering["mlops"] >= 1.5 * research["mlops"]

@@ -199,3 +199,20 @@ def test_plan_command_creates_shows_replans_and_exports(run_cli: CliRunner, tmp_
 
     bad = run_cli("plan", "--role", "research", "--interview-date", "15/12/2026")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_each_role_studies_its_own_newer_topics(catalog: Catalog) -> None:
+    longer = {"interview_date": START + timedelta(days=60)}
+    research = minutes_by_topic(build_plan(catalog, request(role="research", **longer)))
+    engineering = minutes_by_topic(build_plan(catalog, request(role="engineering", **longer)))
+    science = minutes_by_topic(build_plan(catalog, request(role="data-science", **longer)))
+    # Research interviews ask for derivations: maths is among the research plan's largest topics.
+    concepts = {t: m for t, m in research.items() if t in catalog.topics}
+    assert research["maths"] >= 0.8 * max(concepts.values())
+    assert research["maths"] > engineering.get("maths", 0)
+    # Engineering interviews ask about serving and operating models.
+    assert engineering["mlops"] > research.get("mlops", 0)
+    assert engineering["mlops"] > engineering.get("maths", 0)
+    # Data-science interviews ask for SQL and pandas, experiments and forecasting.
+    for topic in ("data-manipulation", "experimentation", "time-series"):
+        assert science[topic] > research.get(topic, 0), topic
