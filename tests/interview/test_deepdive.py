@@ -68,6 +68,19 @@ def test_an_image_project_gets_pretraining_and_augmentation_questions() -> None:
     assert "noisy labels" in noisy.text and "images" in noisy.text
 
 
+def test_an_llm_project_with_retrieval_is_asked_how_retrieval_and_answers_were_evaluated() -> None:
+    profile = detect_project(
+        "A support assistant: GPT-4 answers customers' questions with RAG over our help-centre "
+        "articles, stored in a vector database."
+    )
+    questions = deep_dive_questions(profile)
+    evaluation = next(q for q in questions if q.category == "evaluation")
+    assert evaluation.tailored and "retrieval" in evaluation.text
+    assert "hallucinat" in evaluation.text
+    # A weak answer leads to drills on the LLM topic.
+    assert "llms" in evaluation.topics
+
+
 def test_a_description_without_recognisable_terms_gets_the_classic_questions() -> None:
     profile = detect_project("I worked on a project at my last job with some colleagues.")
     assert profile.empty
