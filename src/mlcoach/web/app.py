@@ -113,10 +113,12 @@ def create_app(
     )
     app.state.web = web
 
-    from mlcoach.web import api, pages
+    from mlcoach.web import api, pages, pages_interview, pages_practice
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(pages_interview.router)
+    app.include_router(pages_practice.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
 

@@ -46,6 +46,7 @@ RATINGS = (
     (3, "Good", "recalled"),
     (4, "Easy", "effortless"),
 )
+QUESTIONS_PER_PAGE = 40
 KIND_LABELS = {
     "algorithm": "Algorithms",
     "ml-from-scratch": "ML from scratch",
@@ -126,6 +127,7 @@ def questions(
     difficulty: str | None = None,
     role: str | None = None,
     q: str | None = None,
+    page: int = 1,
     user: User = Depends(page_user),
 ) -> Response:
     web = web_of(request)
@@ -145,10 +147,15 @@ def questions(
                 .group_by(Attempt.question_id)
             ).all()
         )
+    pages = max(1, -(-len(found) // QUESTIONS_PER_PAGE))
+    page = min(max(1, page), pages)
     return render(
         request,
         "questions.html",
-        questions=found,
+        questions=found[(page - 1) * QUESTIONS_PER_PAGE : page * QUESTIONS_PER_PAGE],
+        total=len(found),
+        page=page,
+        pages=pages,
         best=best,
         topics=web.catalog.topics,
         difficulties=DIFFICULTIES,
@@ -420,13 +427,14 @@ def problems(
     difficulty: str | None = None,
     topic: str | None = None,
     status: str | None = None,
+    q: str | None = None,
     user: User = Depends(page_user),
 ) -> Response:
     web = web_of(request)
     solved = actions.solved_problems(web, user)
     found = [
         p
-        for p in web.catalog.find_problems(kind=kind, difficulty=difficulty, topic=topic)
+        for p in web.catalog.find_problems(kind=kind, difficulty=difficulty, topic=topic, text=q)
         if (status != "solved" or p.id in solved) and (status != "unsolved" or p.id not in solved)
     ]
     return render(
@@ -442,6 +450,7 @@ def problems(
             "difficulty": difficulty or "",
             "topic": topic or "",
             "status": status or "",
+            "q": q or "",
         },
         total=len(web.catalog.problems),
     )
