@@ -247,7 +247,7 @@ def _mastery_bars(web: Web, session: Any, user: User, now: datetime) -> list[Bar
 
     mastery = topic_mastery(session, user, web.catalog, user_scheduler(session, user), now)
     bars = []
-    for m in mastery:
+    for m in mastery.values():
         if m.strength is None:
             detail = f"not practised yet ({m.questions} questions)"
         else:
