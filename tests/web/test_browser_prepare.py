@@ -182,9 +182,7 @@ questions:
 """
 
 
-def test_upload_a_deck_fix_it_and_export_to_anki(
-    server: Server, page: Any, tmp_path: Path
-) -> None:
+def test_upload_a_deck_fix_it_and_export_to_anki(server: Server, page: Any, tmp_path: Path) -> None:
     bad = tmp_path / "team-rollout.yaml"
     bad.write_text(GOOD_DECK.replace("difficulty: medium", "difficulty: tricky"), "utf-8")
     page.goto(f"{server.url}/decks")
@@ -192,8 +190,10 @@ def test_upload_a_deck_fix_it_and_export_to_anki(
     page.get_by_role("button", name="Import").click()
     issues = page.get_by_test_id("deck-issues")
     issues.wait_for()
-    assert re.search(r"team-rollout\.yaml:5: questions\[team-shadow-deployment\]\.difficulty",
-                     issues.inner_text())
+    assert re.search(
+        r"team-rollout\.yaml:5: questions\[team-shadow-deployment\]\.difficulty",
+        issues.inner_text(),
+    )
     shoot(page, "deck-error")
     good = tmp_path / "team-rollout.yaml"
     good.write_text(GOOD_DECK, "utf-8")

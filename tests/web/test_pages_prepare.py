@@ -16,10 +16,21 @@ from fastapi.testclient import TestClient
 from mlcoach.catalog import Catalog
 from tests.web.conftest import AppFactory, csrf_of, form_token, sign_up
 
-PAGES = ("/mock", "/plan", "/progress", "/decks", "/interviews", "/scenarios", "/jobspec", "/deepdive")
+PAGES = (
+    "/mock",
+    "/plan",
+    "/progress",
+    "/decks",
+    "/interviews",
+    "/scenarios",
+    "/jobspec",
+    "/deepdive",
+)
 
 
-def _post(client: TestClient, path: str, data: dict[str, object], page: str | None = None) -> object:
+def _post(
+    client: TestClient, path: str, data: dict[str, object], page: str | None = None
+) -> object:
     token = form_token(client, page or path)
     return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
 
@@ -89,7 +100,7 @@ def test_mock_interview_from_start_to_scorecard_and_transcript(
     card = _drive_mock(client, session, catalog)
     assert "Three areas to improve" in card
     areas = re.search(r'data-testid="areas">(.*?)</section>', card, re.S).group(1)  # type: ignore[union-attr]
-    assert 1 <= areas.count("<li>") <= 3
+    assert 1 <= areas.count("<li><strong>") <= 3
     assert re.search(r'data-testid="overall">\d\.\d', card)
     transcript = client.get(f"{session}/transcript.md")
     assert transcript.status_code == 200
@@ -101,7 +112,9 @@ def test_mock_interview_from_start_to_scorecard_and_transcript(
 
 
 def test_mock_pause_and_resume_keep_the_session(client: TestClient) -> None:
-    response = _post(client, "/mock", {"role": "engineering", "minutes": "10", "rounds": ["concepts"]})
+    response = _post(
+        client, "/mock", {"role": "engineering", "minutes": "10", "rounds": ["concepts"]}
+    )
     session = response.headers["location"]  # type: ignore[attr-defined]
     _post(client, f"{session}/begin", {}, session)
     paused = _post(client, f"{session}/pause", {}, session)
@@ -156,10 +169,16 @@ def test_plan_create_view_replan_and_calendar(client: TestClient) -> None:
 def test_plan_refuses_bad_dates_and_hours(client: TestClient) -> None:
     past = (date.today() - timedelta(days=3)).isoformat()
     for data, fragment in (
-        ({"role": "engineering", "interview_date": "next week", "hours_per_week": "5"}, "YYYY-MM-DD"),
+        (
+            {"role": "engineering", "interview_date": "next week", "hours_per_week": "5"},
+            "YYYY-MM-DD",
+        ),
         ({"role": "engineering", "interview_date": past, "hours_per_week": "5"}, past),
         ({"role": "", "interview_date": "2030-01-01", "hours_per_week": "5"}, "choose a role"),
-        ({"role": "engineering", "interview_date": "2030-01-01", "hours_per_week": "lots"}, "number"),
+        (
+            {"role": "engineering", "interview_date": "2030-01-01", "hours_per_week": "lots"},
+            "number",
+        ),
     ):
         response = _post(client, "/plan", data)
         assert response.status_code == 400, data  # type: ignore[attr-defined]
@@ -184,7 +203,9 @@ def test_progress_draws_the_four_charts_from_practice(client: TestClient, catalo
         follow_redirects=False,
     )
     attempt_id = done.headers["location"].rsplit("/", 1)[1]
-    client.post("/practice/rate", data={"csrf_token": token, "rating": "3", "attempt_id": attempt_id})
+    client.post(
+        "/practice/rate", data={"csrf_token": token, "rating": "3", "attempt_id": attempt_id}
+    )
     page = client.get("/progress?days=14").text
     assert 'data-testid="streak">1<' in page
     for testid in ("score-trend", "reviews-per-day", "retention", "mastery"):
@@ -346,7 +367,9 @@ def test_interviews_add_tick_update_and_thank_you(client: TestClient) -> None:
     )
     page = client.get(page_url).text
     assert page.count(" checked>") == 2 and "2/" in page
-    client.post(f"{page_url}/checklist", data={"csrf_token": token, "done": keys[1:2], "shown": keys})
+    client.post(
+        f"{page_url}/checklist", data={"csrf_token": token, "done": keys[1:2], "shown": keys}
+    )
     assert client.get(page_url).text.count(" checked>") == 1
     client.post(
         f"{page_url}/update",
@@ -417,13 +440,17 @@ def test_design_scenario_graded_per_rubric_dimension(client: TestClient, catalog
     scenario = next(s for s in catalog.scenarios.values() if "engineering" in s.roles)
     assert f"/scenarios/{scenario.id}" in listing
     answer = " ".join(p.text for d in scenario.rubric for p in d.key_points[:2])
-    response = _post(client, f"/scenarios/{scenario.id}/answer", {"answer": answer}, f"/scenarios/{scenario.id}")
+    response = _post(
+        client, f"/scenarios/{scenario.id}/answer", {"answer": answer}, f"/scenarios/{scenario.id}"
+    )
     assert response.status_code == 200  # type: ignore[attr-defined]
     page = _text(response)
     assert 'data-testid="design-grade"' in page
     for dimension in scenario.rubric:
         assert dimension.name in page
-    empty = _post(client, f"/scenarios/{scenario.id}/answer", {"answer": ""}, f"/scenarios/{scenario.id}")
+    empty = _post(
+        client, f"/scenarios/{scenario.id}/answer", {"answer": ""}, f"/scenarios/{scenario.id}"
+    )
     assert empty.status_code == 400 and "empty" in _text(empty)  # type: ignore[attr-defined]
     assert client.get("/scenarios/no-such-scenario").status_code == 404
 
@@ -482,8 +509,16 @@ def test_team_mode_pages_are_per_user_and_forms_need_csrf(make_client: AppFactor
     assert upload.status_code == 303  # type: ignore[attr-defined]
     when = (date.today() + timedelta(days=10)).isoformat()
     _post(alice, "/plan", {"role": "engineering", "interview_date": when, "hours_per_week": "5"})
-    for url in (interview_url, f"{interview_url}/thank-you", mock_url, f"{mock_url}/transcript.md", "/decks/team"):
-        assert alice.get(url).status_code == 200 or url.endswith(".md"), url
+    _post(alice, f"{mock_url}/finish", {}, mock_url)
+    for url in (
+        interview_url,
+        f"{interview_url}/thank-you",
+        mock_url,
+        f"{mock_url}/transcript.md",
+        "/decks/team",
+        "/decks/team/cards/team-feature-store-purpose",
+    ):
+        assert alice.get(url).status_code == 200, url
         assert bob.get(url).status_code == 404, url
     token = form_token(bob, "/mock")
     assert bob.post(f"{mock_url}/begin", data={"csrf_token": token}).status_code == 404
@@ -501,6 +536,7 @@ def test_team_mode_pages_are_per_user_and_forms_need_csrf(make_client: AppFactor
         ("/deepdive", {"project": "a project"}),
         ("/decks", {"format": "csv", "text": _csv_deck()}),
         (f"{mock_url}/finish", {}),
+        ("/decks/team/cards/team-feature-store-purpose", {"prompt": "x"}),
         (f"{interview_url}/checklist", {}),
     ):
         assert alice.post(path, data=data).status_code == 403, path

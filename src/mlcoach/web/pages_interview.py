@@ -637,15 +637,15 @@ def _jobspec_report(request: Request, user: User, posting: str, resume: str) -> 
     (as `mlcoach jobspec` does)."""
     from mlcoach.interview import compare, read_posting, skills_from_mastery, skills_from_resume
     from mlcoach.interview.matching import default_embedder
-    from mlcoach.practice.mastery import latest_scores, user_topic_mastery
+    from mlcoach.practice.mastery import user_topic_mastery
     from mlcoach.store.models import utcnow
 
     web = web_of(request)
     embedder = default_embedder()
     profile = read_posting(posting, embedder=embedder)
     with web.database.session() as s:
-        history = latest_scores(s, user.id)
-        standings = user_topic_mastery(s, user.id, web.catalog, utcnow(), role=profile.role)
+        standings, known = user_topic_mastery(s, user.id, web.catalog, utcnow())
+    history = dict(known.scores)
     candidate = (
         skills_from_resume(resume, embedder=embedder)
         if resume.strip()
