@@ -165,6 +165,11 @@ def decks_page(request: Request, user: User = Depends(page_user)) -> Response:
 PASTE_SUFFIXES = {"yaml": ".yaml", "csv": ".csv", "markdown": ".md"}
 
 
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def _import(
     web: Any, user: User, source_name: str, data: bytes, name: str | None, replace: bool
 ) -> Any:
@@ -209,13 +214,12 @@ async def decks_upload(request: Request, form: FormData = Depends(checked_form))
 
     user = await run_in_threadpool(page_user, request)
     web = web_of(request)
-    name = (form.get("name") if isinstance(form.get("name"), str) else "") or ""
-    name = str(name).strip()
-    fmt = str(form.get("format") or "yaml")
-    text = str(form.get("text") or "") if isinstance(form.get("text"), str) else ""
+    name = _field(form, "name").strip()
+    fmt = _field(form, "format") or "yaml"
+    text = _field(form, "text")
     replace = form.get("replace") == "on"
     upload = form.get("file")
-    keep = {"name": name, "format": fmt, "text": text, "replace": replace}
+    keep: dict[str, Any] = {"name": name, "format": fmt, "text": text, "replace": replace}
     try:
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read(MAX_FILE_BYTES + 1)
@@ -328,7 +332,7 @@ def card_save(
     if not any(q.id == question_id for q in deck["questions"]):
         raise NotFoundError(f"no card {question_id!r} in deck {name!r}")
     fields = ("prompt", "answer", "key_points", "misconceptions", "difficulty", "topic")
-    values = {k: str(form.get(k) or "") for k in (*fields, "subtopic", "roles")}
+    values = {k: _field(form, k) for k in (*fields, "subtopic", "roles")}
     records = []
     for q in deck["questions"]:
         record = question_record(q)
