@@ -64,8 +64,12 @@ def _drive_mock(client: TestClient, session: str, catalog: Catalog) -> str:
             _post(client, f"{session}/finish", {}, session)
         elif 'name="prompt_id"' in text:
             prompt_id = re.search(r'name="prompt_id" value="([^"]+)"', text).group(1)  # type: ignore[union-attr]
-            ref = next((q for q in catalog.questions if q in prompt_id), None)
-            answer = catalog.questions[ref].answer if ref else "I would frame the problem first."
+            if prompt_id in catalog.problems:
+                answer = catalog.problems[prompt_id].reference_solution
+            elif prompt_id in catalog.questions:
+                answer = catalog.questions[prompt_id].answer
+            else:
+                answer = "I trained a gradient boosting model on customer events and tuned it."
             response = _post(
                 client, f"{session}/answer", {"answer": answer, "prompt_id": prompt_id}, session
             )
@@ -109,6 +113,59 @@ def test_mock_interview_from_start_to_scorecard_and_transcript(
     assert "ML concepts" in transcript.text and "System design" in transcript.text
     listing = client.get("/mock").text
     assert f'href="{session}"' in listing and "finished" not in listing.split(session)[1][:10]
+
+
+def test_mock_with_every_round_including_judged_code(client: TestClient, catalog: Catalog) -> None:
+    project = "We trained an XGBoost model on customer events and report ROC AUC on a time split."
+    response = _post(
+        client,
+        "/mock",
+        {
+            "role": "engineering",
+            "minutes": "12",
+            "rounds": ["fact-finding", "deep-dive", "concepts", "coding", "design"],
+            "project": project,
+        },
+    )
+    session = response.headers["location"]  # type: ignore[attr-defined]
+    card = html.unescape(_drive_mock(client, session, catalog))
+    for title in ("Fact finding", "Project deep-dive", "ML concepts", "Coding", "System design"):
+        assert title in card
+    # The coding round was judged by the real judge and accepted.
+    coding = re.search(r"<td>Coding</td><td>([\d.]+)</td><td>(\d+)/(\d+)</td>", card)
+    assert coding and float(coding.group(1)) == 5.0 and coding.group(2) == coding.group(3)
+    transcript = client.get(f"{session}/transcript.md").text
+    assert "Accepted" in transcript and "XGBoost" in transcript
+
+
+def test_a_round_whose_time_ran_out_is_closed_on_the_next_page(
+    client: TestClient, catalog: Catalog
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from mlcoach.store.models import MockRound
+
+    response = _post(
+        client, "/mock", {"role": "research", "minutes": "10", "rounds": ["concepts", "design"]}
+    )
+    session = response.headers["location"]  # type: ignore[attr-defined]
+    _post(client, f"{session}/begin", {}, session)
+    database = client.app.state.web.database  # type: ignore[attr-defined]
+    with database.session() as s:
+        row = s.scalars(
+            select(MockRound).where(
+                MockRound.session_id == int(session.rsplit("/", 1)[1]), MockRound.position == 1
+            )
+        ).one()
+        row.clock_started_at = datetime.now(UTC) - timedelta(seconds=row.budget_seconds + 5)
+    expired = client.get(session, follow_redirects=False)
+    assert expired.status_code == 303  # the round is closed, and the page reloads
+    page = client.get(session).text
+    assert "Time is up for that round" in page
+    assert "Round 2: System design" in page
+    assert re.search(r'class="step-timed-out"[^>]*>ML concepts', page)
 
 
 def test_mock_pause_and_resume_keep_the_session(client: TestClient) -> None:
