@@ -276,7 +276,30 @@ def test_no_page_scrolls_sideways_on_a_phone(server: Server, browser: Any) -> No
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             wide.append((path, width))
-    shoot_names = {"/mock": "mock-start", "/decks": "decks", "/jobspec": "jobspec"}
+    # Pages that only a form's answer shows: a job-posting report, deep-dive questions, and a
+    # coding round with the editor.
+    page.goto(f"{server.url}/jobspec")
+    page.fill("#posting", "ML engineer\n\nRequirements\n- Python, Kubernetes, feature stores")
+    page.fill("#resume", "Five years of Python; built feature pipelines on Kubernetes.")
+    page.get_by_role("button", name="Compare").click()
+    page.get_by_test_id("jobspec-report").wait_for()
+    page.screenshot(path=str(SHOTS / "jobspec-report-390.png"), full_page=True)
+    checked = {"/jobspec (report)": page.evaluate("document.documentElement.scrollWidth")}
+    page.goto(f"{server.url}/deepdive")
+    page.fill("#project", "A churn model: XGBoost on event data, served with FastAPI in Docker.")
+    page.get_by_role("button", name="Read my project").click()
+    page.get_by_test_id("deepdive-questions").wait_for()
+    checked["/deepdive (questions)"] = page.evaluate("document.documentElement.scrollWidth")
+    page.goto(f"{server.url}/mock")
+    page.select_option("#mock-role", "engineering")
+    for kind in ("fact-finding", "deep-dive", "concepts", "design"):
+        page.locator(f"input[name=rounds][value={kind}]").uncheck()
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Start the round").click()
+    page.locator(".cm-editor").wait_for()
+    checked["/mock/N (coding round)"] = page.evaluate("document.documentElement.scrollWidth")
+    wide += [(path, width) for path, width in checked.items() if width > PHONE["width"]]
+    shoot_names = {"/mock": "mock-start", "/decks": "decks", "/plan": "plan"}
     for path, name in shoot_names.items():
         page.goto(f"{server.url}{path}")
         page.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
