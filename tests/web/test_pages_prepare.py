@@ -582,6 +582,11 @@ def test_team_mode_pages_are_per_user_and_forms_need_csrf(make_client: AppFactor
     assert bob.post(f"{interview_url}/remove", data={"csrf_token": token}).status_code == 404
     assert bob.get("/plan.ics").status_code == 404 and alice.get("/plan.ics").status_code == 200
     assert "team" not in bob.get("/decks").text.split("Decks</h2>")[1].split("Export")[0]
+    # Alice exports her own cards (found by their topic in her decks); Bob cannot reach them.
+    export = alice.get("/decks-export/anki.apkg?source=mine&topic=ml-engineering")
+    assert export.status_code == 200 and export.content.startswith(b"PK")
+    assert bob.get("/decks-export/anki.apkg?source=team").status_code == 404
+    assert bob.get("/decks-export/anki.apkg?source=mine").status_code == 400
     # A team member's imported cards stay out of everyone's question list.
     assert bob.get("/questions/team-feature-store-purpose").status_code == 404
     # Every form refuses a post without this session's token.

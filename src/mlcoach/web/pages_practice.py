@@ -385,29 +385,22 @@ def anki_export(
         raise MlcoachError(
             f"unknown level {difficulty!r}; choose one of: {', '.join(DIFFICULTIES)}"
         )
-    found = web.catalog.find_questions(
-        topic=topic, role=role, difficulty=difficulty, text=q or None
-    )
+    catalog = web.catalog
     deck_name = "mlcoach"
+    mine: set[str] | None = None
     if source != "all":
-        mine = {
-            question.id: question
-            for deck in _decks(deck_dir(web, user))
-            if source in ("mine", deck["name"])
-            for question in deck["questions"]
-        }
-        if source != "mine" and not any(d["name"] == source for d in _decks(deck_dir(web, user))):
+        from mlcoach.catalog import load_catalog
+
+        decks = _decks(deck_dir(web, user))
+        if source != "mine" and not any(d["name"] == source for d in decks):
             raise NotFoundError(f"no deck named {source!r}")
-        needle = (q or "").casefold()
-        found = [
-            question
-            for question in mine.values()
-            if (topic is None or question.topic == topic)
-            and (role is None or role in question.roles)
-            and (difficulty is None or question.difficulty == difficulty)
-            and (not needle or needle in question.prompt.casefold() or needle in question.id)
-        ]
+        mine = {qu.id for d in decks if source in ("mine", d["name"]) for qu in d["questions"]}
+        # In team mode a user's cards are not in the shared catalog: search them with their own.
+        catalog = load_catalog([deck_dir(web, user)], strict=False)
         deck_name = "mlcoach: my cards" if source == "mine" else f"mlcoach: {source}"
+    found = catalog.find_questions(topic=topic, role=role, difficulty=difficulty, text=q or None)
+    if mine is not None:
+        found = [question for question in found if question.id in mine]
     with tempfile.TemporaryDirectory(prefix="mlcoach-anki-") as tmp:
         path = Path(tmp) / "deck.apkg"
         export_anki(found, path, deck_name=deck_name)
