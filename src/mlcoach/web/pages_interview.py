@@ -256,6 +256,7 @@ async def mock_action(
                 return redirect(target)
             if not text.strip():
                 raise MlcoachError("the answer is empty: write what you would say, or skip")
+            web_of(request).limiter.hit("grade", user.id)
             outcome = await run_in_threadpool(interview.answer, text)
             flash(request, _outcome_message(outcome))
         elif action == "skip":
