@@ -43,6 +43,9 @@ def sign_up(
         raise AccountError("sign-up is closed on this server; ask its admin for an account")
     web.limiter.hit("sign-in-address", address)
     clean = check_new_account(name, password, confirm)
+    with web.database.session() as session:  # a taken name costs no hash
+        if session.scalars(select(User.id).where(User.name == clean)).first() is not None:
+            raise AccountError(f"the name {clean!r} is taken; choose another")
     hashed = hash_password(password)
     try:
         with web.database.session() as session:
