@@ -127,6 +127,7 @@ class DrillRateIn(Strict):
     attempt_id: int | None = Field(
         None,
         ge=1,
+        le=2**62,  # database integers are 64-bit: a larger id cannot exist
         description="The answer to rate, from POST /drills/answer; needed when the server has "
         "restarted since (the card on screen is then forgotten, the answer is not).",
     )
