@@ -24,6 +24,7 @@ from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.store.models import User
 from mlcoach.web.charts import Point, column_chart_svg, line_chart_svg
 from mlcoach.web.deps import checked_form, page_user, web_of
+from mlcoach.web.downloads import download
 from mlcoach.web.pages import flash, redirect, render
 from mlcoach.web.render import Bar, bar_chart_svg
 
@@ -406,8 +407,4 @@ def anki_export(
         export_anki(found, path, deck_name=deck_name)
         data = path.read_bytes()
     filename = "mlcoach.apkg" if source == "all" else f"mlcoach-{source}.apkg"
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(data, filename, "application/octet-stream")
