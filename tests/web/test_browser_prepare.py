@@ -48,7 +48,9 @@ STATIC_PAGES = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("web-prepare"), auth=False)
+    data_dir = tmp_path_factory.mktemp("web-prepare")
+    running = Server(data_dir, auth=False)
+    running.data_dir = data_dir  # type: ignore[attr-defined]
     yield running
     running.stop()
 
@@ -136,6 +138,40 @@ def test_mock_interview_with_judged_code_to_its_scorecard(
     download.value.save_as(saved)
     text = saved.read_text(encoding="utf-8")
     assert "Coding" in text and "Accepted" in text
+
+
+def test_when_the_countdown_ends_the_typed_answer_is_sent(server: Server, page: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from mlcoach.store import Database
+    from mlcoach.store.models import MockRound
+
+    page.goto(f"{server.url}/mock")
+    page.select_option("#mock-role", "research")
+    page.fill("#mock-minutes", "10")
+    for kind in ("fact-finding", "deep-dive", "coding", "design"):
+        page.locator(f"input[name=rounds][value={kind}]").uncheck()
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Start the round").click()
+    session_id = int(page.url.rsplit("/", 1)[1])
+    # Wind the round's clock on, in the server's own database, to three seconds before the end.
+    data_dir: Path = server.data_dir  # type: ignore[attr-defined]
+    database = Database(f"sqlite:///{data_dir / 'mlcoach.db'}", migrate=False)
+    with database.session() as s:
+        row = s.scalars(select(MockRound).where(MockRound.session_id == session_id)).one()
+        row.clock_started_at = datetime.now(UTC) - timedelta(seconds=row.budget_seconds - 3)
+    database.dispose()
+    page.reload()
+    assert _clock_seconds(page) <= 3
+    page.fill("textarea#answer", "A 95% interval comes from a procedure that covers the truth.")
+    # Nobody clicks: at zero the page sends what was typed, and the round closes with it.
+    page.get_by_text("All rounds are over").wait_for(timeout=15_000)
+    assert "ML concepts timed-out" in page.locator(".round-steps").inner_text()
+    page.get_by_role("button", name="See the scorecard", exact=True).click()
+    row = page.locator("table tr", has_text="ML concepts")
+    assert re.search(r"\b1/\d", row.inner_text()), row.inner_text()  # the typed answer counts
 
 
 def test_make_a_study_plan_and_download_its_calendar(

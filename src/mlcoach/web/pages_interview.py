@@ -7,6 +7,7 @@ what comes back. Everything is keyed by the signed-in user: another user's ids a
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from mlcoach.catalog import ROLES
 from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.store.models import User
-from mlcoach.web.deps import checked_form, page_user, web_of
+from mlcoach.web.deps import checked_form, page_user, session_of, web_of
 from mlcoach.web.pages import flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -196,7 +197,9 @@ def mock_page(request: Request, session_id: int, user: User = Depends(page_user)
             questions=web_of(request).catalog.questions,
         )
     if interview.expire_if_due():
-        flash(request, "Time is up for that round: it keeps what you answered. On to the next.")
+        earlier = session_of(request).data.get("flash")
+        message = "Time is up for that round: it keeps what you answered. On to the next."
+        flash(request, f"{earlier} {message}" if earlier else message)
         return redirect(f"/mock/{session_id}")
     rounds = interview.rounds()
     state = interview.current_round()
@@ -209,7 +212,8 @@ def mock_page(request: Request, session_id: int, user: User = Depends(page_user)
         rounds=rounds,
         state=state,
         prompt=prompt,
-        seconds_left=None if left is None else max(0, int(left)),
+        # Rounded up, so the page's countdown reaches zero only once the server's has.
+        seconds_left=None if left is None else max(0, math.ceil(left)),
         running=state is not None and state.clock_started_at is not None,
         answers=[] if state is None or prompt is None else state.answers_to(prompt.index),
     )

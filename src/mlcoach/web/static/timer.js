@@ -8,7 +8,7 @@
   const end = Date.now() + Number(timer.dataset.seconds || 0) * 1000;
   let sent = false;
   const show = () => {
-    const left = Math.max(0, Math.round((end - Date.now()) / 1000));
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
     clock.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
     timer.classList.toggle("low", left < 60);
     if (left > 0 || sent) return;
@@ -16,7 +16,7 @@
     const form = document.getElementById("answer-form");
     const answer = form && form.querySelector('[name="answer"]');
     if (form && answer && answer.value.trim()) form.submit();
-    else window.location.reload();
+    else setTimeout(() => window.location.reload(), 800);
   };
   show();
   setInterval(show, 500);
