@@ -194,3 +194,12 @@ def test_head_and_favicon(client: TestClient, team: AppFactory) -> None:
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
     assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
     assert team().head("/", follow_redirects=False).status_code == 303  # team mode: sign in
+
+
+def test_the_signup_setting_is_shown_and_checked(run_cli: CliRunner) -> None:
+    shown = run_cli("config", "--json", env={"MLCOACH_SIGNUP": "invite"})
+    assert shown.returncode == 0, shown.stderr
+    assert "invite" in shown.stdout and "signup" in shown.stdout
+    wrong = run_cli("config", env={"MLCOACH_SIGNUP": "sometimes"})
+    assert wrong.returncode == 2
+    assert "use open, closed, invite" in wrong.stderr and "Traceback" not in wrong.stderr
