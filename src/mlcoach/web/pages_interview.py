@@ -20,6 +20,7 @@ from mlcoach.catalog import ROLES
 from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.store.models import User
 from mlcoach.web.deps import checked_form, page_user, session_of, web_of
+from mlcoach.web.downloads import download
 from mlcoach.web.pages import flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -297,11 +298,7 @@ def mock_transcript(request: Request, session_id: int, user: User = Depends(page
         raise NotFoundError(
             f"mock interview {session_id} has no transcript yet: finish it to get one"
         )
-    return Response(
-        text,
-        media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="mock-{session_id}.md"'},
-    )
+    return download(text, f"mock-{session_id}.md", "text/markdown; charset=utf-8")
 
 
 # --- study plan ----------------------------------------------------------------------------------
@@ -404,11 +401,7 @@ def plan_calendar(request: Request, user: User = Depends(page_user)) -> Response
     plan = active_plan(web_of(request).database, user.id)
     if plan is None:
         raise NotFoundError("no study plan yet: make one on the Plan page first")
-    return Response(
-        plan_to_ics(plan),
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="study-plan.ics"'},
-    )
+    return download(plan_to_ics(plan), "study-plan.ics", "text/calendar; charset=utf-8")
 
 
 # --- interviews tracker --------------------------------------------------------------------------
