@@ -18,6 +18,7 @@ import platformdirs
 from mlcoach.errors import ConfigError
 
 ENV_PREFIX = "MLCOACH_"
+SIGNUP_MODES = ("open", "closed", "invite")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Settings:
     sources: dict[str, Setting]
     # Team mode: accounts with sign-in; off means one local user and a server on loopback only.
     auth: bool = False
+    # Team mode: who may create an account (open, closed, or invite: with a code an admin made).
+    signup: str = "open"
 
     @property
     def uses_default_database(self) -> bool:
@@ -52,6 +55,7 @@ _DESCRIPTIONS = {
     "broker_url": "Redis URL for Celery workers (none: jobs run in-process)",
     "deck_dir": "folder with the user's own decks",
     "auth": "on: accounts and sign-in for a team server; off: one local user, loopback only",
+    "signup": "team mode: open (anyone may sign up), closed, or invite (`mlcoach users invite`)",
 }
 
 
@@ -126,6 +130,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     deck_value = pick("deck_dir", str(data_dir / "decks"), file_values, file_label)
     assert deck_value is not None
     auth = _on_off("auth", pick("auth", "off", file_values, file_label) or "off", sources)
+    signup = (pick("signup", "open", file_values, file_label) or "open").strip().lower()
+    if signup not in SIGNUP_MODES:
+        raise ConfigError(
+            f"signup is {sources['signup'].value!r} (from {sources['signup'].source}); "
+            f"use {', '.join(SIGNUP_MODES)}"
+        )
 
     return Settings(
         data_dir=data_dir,
@@ -135,6 +145,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         config_file=config_file if config_file.is_file() else None,
         sources=sources,
         auth=auth,
+        signup=signup,
     )
 
 

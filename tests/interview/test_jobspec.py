@@ -12,8 +12,8 @@ from mlcoach.catalog import Catalog
 from mlcoach.errors import MlcoachError
 from mlcoach.interview import compare, read_posting, skills_from_ratings, skills_from_resume
 from mlcoach.interview.jobspec import posting_lines, skills_from_mastery
-from mlcoach.interview.mastery import TopicStanding
 from mlcoach.interview.matching import GradingEmbedder
+from mlcoach.practice.mastery import TopicMastery
 
 from ..conftest import CliRunner
 from .conftest import HERE, POSTINGS
@@ -147,8 +147,8 @@ def test_bad_ratings_get_a_helpful_error() -> None:
 
 def test_without_a_resume_practice_mastery_stands_in(catalog: Catalog) -> None:
     standings = {
-        "metrics": TopicStanding("metrics", 0.9, 20, 18, 0),
-        "ensembles": TopicStanding("ensembles", 0.1, 15, 2, 0),
+        "metrics": TopicMastery("metrics", "Metrics", 20, 18, 0, 18, 0.9, None, 4.5),
+        "ensembles": TopicMastery("ensembles", "Ensembles", 15, 2, 0, 2, 0.1, None, 0.75),
     }
     mine = skills_from_mastery(standings)
     report = compare(read_posting(posting("ml-engineer")), mine, catalog)

@@ -11,8 +11,8 @@ from icalendar import Calendar
 
 from mlcoach.catalog import Catalog
 from mlcoach.interview import PlanRequest, build_plan, create_plan, plan_to_ics, replan
-from mlcoach.interview.plan import PlanError, minutes_by_topic, study_days
-from mlcoach.interview.plans import NoPlanError, refresh_statuses
+from mlcoach.interview.plan_builder import PlanError, minutes_by_topic, study_days
+from mlcoach.interview.stored_plans import NoPlanError, refresh_statuses
 from mlcoach.store import Database, record_attempt
 from mlcoach.store.models import User
 

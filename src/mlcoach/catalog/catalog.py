@@ -83,14 +83,23 @@ class Catalog:
         kind: str | None = None,
         difficulty: str | None = None,
         topic: str | None = None,
+        text: str | None = None,
     ) -> list[Problem]:
-        """Coding problems matching every filter given (an empty string filters nothing)."""
+        """Coding problems matching every filter given (an empty string filters nothing);
+        ``text`` searches ids, titles and statements."""
+        needle = text.casefold().strip() if text else ""
         return [
             p
             for p in self.problems.values()
             if (not kind or p.kind == kind)
             and (not difficulty or p.difficulty == difficulty)
             and (not topic or p.topic == topic)
+            and (
+                not needle
+                or needle in p.id
+                or needle in p.title.casefold()
+                or needle in p.statement.casefold()
+            )
         ]
 
     def topic_summaries(self) -> list[TopicSummary]:

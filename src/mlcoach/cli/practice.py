@@ -335,13 +335,13 @@ def progress(
     table.add_column("topic", style="bold cyan")
     table.add_column("practised", justify="right")
     table.add_column("recall", justify="right")
-    table.add_column("last scores")
-    table.add_column("strength", justify="right")
+    table.add_column("mean score", justify="right")
+    table.add_column("mastery", justify="right")
     for t in report.topics:
         recall = "-" if t.retrievability is None else f"{t.retrievability:.0%}"
-        strength = "-" if t.strength is None else f"{t.strength:.0%}"
-        scores = " ".join(f"{s:.1f}" for s in t.recent_scores) or "-"
-        table.add_row(t.topic, f"{t.practised}/{t.questions}", recall, scores, strength)
+        score = "-" if t.mean_score is None else f"{t.mean_score:.1f}"
+        mastery = "-" if t.strength is None else f"{t.mastery:.0%}"
+        table.add_row(t.topic, f"{t.practised}/{t.questions}", recall, score, mastery)
     console.print(table)
     bars = " ▁▂▃▄▅▆▇█"
     recent = report.activity[-14:]

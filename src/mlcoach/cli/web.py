@@ -84,6 +84,12 @@ def serve(
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         timeout_graceful_shutdown=5,
     )
+    if access_log:
+        # uvicorn sets its access logger to the log level above (warning), which would hide every
+        # request line: --access-log means one INFO line per request, on stderr.
+        import logging
+
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
@@ -135,3 +141,56 @@ def _redacted(url: str) -> str:
     if parts.password:
         return urlunsplit(parts._replace(netloc=parts.netloc.replace(parts.password, "***", 1)))
     return url
+
+
+users_app = typer.Typer(help="Team-mode accounts: invite codes for sign-up.", no_args_is_help=True)
+
+
+@users_app.command("invite")
+def users_invite(
+    count: int = typer.Option(1, "--count", "-n", min=1, help="How many codes to make."),
+    days: int = typer.Option(14, "--days", min=1, help="Days each code stays valid."),
+    note: str | None = typer.Option(None, "--note", help="Whom the codes are for (kept)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Make invite codes for sign-up when MLCOACH_SIGNUP=invite; each works once."""
+    from mlcoach.cli.output import print_json
+    from mlcoach.store.invites import create_invites
+
+    with ctx.database.session() as session:
+        made = create_invites(session, count, days=days, note=note)
+    if as_json:
+        print_json([{"code": code, "expires_at": exp.isoformat()} for code, exp in made])
+        return
+    for code, _ in made:
+        console.print(code, soft_wrap=True)
+    expiry = made[0][1].strftime("%Y-%m-%d %H:%M UTC")
+    console.print(f"{len(made)} invite code(s), each valid once until {expiry}.", style="dim")
+    if ctx.settings.signup != "invite":
+        console.print(
+            f"note: sign-up is {ctx.settings.signup!r} now; set MLCOACH_SIGNUP=invite for the "
+            "codes to be asked for",
+            style="yellow",
+        )
+
+
+@users_app.command("invites")
+def users_invites(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Invite codes not used yet and not expired (the codes themselves are not stored)."""
+    from mlcoach.cli.output import print_json
+    from mlcoach.store.invites import pending_invites
+
+    with ctx.database.session() as session:
+        rows = [(r.id, r.note, r.created_at, r.expires_at) for r in pending_invites(session)]
+    if as_json:
+        print_json(
+            [
+                {"id": i, "note": n, "created_at": c.isoformat(), "expires_at": e.isoformat()}
+                for i, n, c, e in rows
+            ]
+        )
+        return
+    if not rows:
+        console.print("no pending invites")
+    for i, n, c, e in rows:
+        console.print(f"#{i}  made {c:%Y-%m-%d}, expires {e:%Y-%m-%d}  {n or ''}")

@@ -4,7 +4,7 @@ interviews a user is preparing for.
     MockInterview.start(db, catalog, user_id, role="engineering", minutes=45)   # mock.py
     grade_design(scenario, answer, grader)                                      # design.py
     detect_project(text); deep_dive_questions(profile)                         # deepdive.py
-    create_plan(...); replan(...); plan_to_ics(plan)                            # plans.py, calendar.py
+    create_plan(...); replan(...); plan_to_ics(plan)                            # stored_plans.py, calendar.py
     read_posting(text); compare(posting, skills_from_resume(cv), catalog)       # jobspec.py
     add_interview(...); tick_items(...); thank_you_note(info)                   # tracker.py
 """
@@ -28,11 +28,17 @@ from mlcoach.interview.jobspec import (
     skills_from_resume,
 )
 from mlcoach.interview.mock import AnswerOutcome, MockError, MockInterview, MockServices
-from mlcoach.interview.plan import Activity, PlanDay, PlanRequest, build_plan
-from mlcoach.interview.plans import StoredPlan, active_plan, create_plan, refresh_statuses, replan
+from mlcoach.interview.plan_builder import Activity, PlanDay, PlanRequest, build_plan
 from mlcoach.interview.rounds import Prompt, RoundState
 from mlcoach.interview.scorecard import Scorecard
 from mlcoach.interview.services import CodeJudge, CodeVerdict, DrillQueue
+from mlcoach.interview.stored_plans import (
+    StoredPlan,
+    active_plan,
+    create_plan,
+    refresh_statuses,
+    replan,
+)
 from mlcoach.interview.tracker import (
     InterviewInfo,
     add_interview,

@@ -13,7 +13,7 @@ from icalendar import Calendar, Event
 
 from mlcoach import __version__
 from mlcoach.interview.data import roles_table
-from mlcoach.interview.plans import StoredPlan
+from mlcoach.interview.stored_plans import StoredPlan
 
 PRODID = f"-//mlcoach//study plan {__version__}//EN"
 UID_DOMAIN = "mlcoach.study-plan"

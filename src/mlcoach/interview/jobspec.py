@@ -22,8 +22,8 @@ from rapidfuzz import process
 from mlcoach.catalog import ROLES, Catalog, Role
 from mlcoach.errors import MlcoachError
 from mlcoach.interview.data import Skill, SkillsTable, roles_table, skills_table
-from mlcoach.interview.mastery import TopicStanding
 from mlcoach.interview.matching import Embedder, find_phrases, normalise, sentences
+from mlcoach.practice.mastery import TopicMastery
 
 Level = Literal["required", "responsibility", "mentioned", "preferred"]
 IMPORTANCE: dict[str, float] = {
@@ -405,7 +405,7 @@ def _rating(label: str, value: Any) -> float:
 
 
 def skills_from_mastery(
-    standings: Mapping[str, TopicStanding], *, table: SkillsTable | None = None
+    standings: Mapping[str, TopicMastery], *, table: SkillsTable | None = None
 ) -> CandidateSkills:
     """Without a résumé or ratings: a skill's level is the mean mastery of its topics."""
     table = table or skills_table()

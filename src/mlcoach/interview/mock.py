@@ -35,7 +35,6 @@ from mlcoach.interview.deepdive import (
     detect_project,
 )
 from mlcoach.interview.design import DesignGrade, grade_design
-from mlcoach.interview.mastery import latest_scores, recall_now, topic_standings
 from mlcoach.interview.matching import Embedder
 from mlcoach.interview.rounds import (
     ROUND_KINDS,
@@ -57,6 +56,7 @@ from mlcoach.interview.services import (
     default_drill_queue,
     default_grader,
 )
+from mlcoach.practice.mastery import user_topic_mastery
 from mlcoach.store import Database, record_attempt
 from mlcoach.store.models import MockAnswer, MockRound, MockSession, User
 
@@ -364,12 +364,8 @@ class MockInterview:
         now = clock()
         budgets = split_minutes(minutes, kinds)
         with db.session() as s:
-            history = latest_scores(s, user_id)
-            standings = topic_standings(
-                [q for q in catalog.questions.values() if role in q.roles],
-                history,
-                recall_now(s, user_id, now),
-            )
+            standings, known = user_topic_mastery(s, user_id, catalog, now)
+            history = dict(known.scores)
             done_before = _refs_done_before(s, user_id)
         mastery = {t: st.mastery for t, st in standings.items()}
 
@@ -679,12 +675,8 @@ class MockInterview:
                     r.details = {**(r.details or {}), "note": "ended early by the candidate"}
                     self._close(s, r, "done", now)
             rounds = [_round_state(r) for r in row.rounds]
-            history = latest_scores(s, self.user_id)
-            standings = topic_standings(
-                [q for q in self.catalog.questions.values() if self.role in q.roles],
-                history,
-                recall_now(s, self.user_id, now),
-            )
+            standings, known = user_topic_mastery(s, self.user_id, self.catalog, now)
+            history = dict(known.scores)
             started_at, project = row.started_at, row.project
         card = build_scorecard(
             session_id=self.id,

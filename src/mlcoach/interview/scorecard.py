@@ -15,8 +15,8 @@ from typing import Any
 
 from mlcoach.catalog import Catalog
 from mlcoach.interview.data import roles_table
-from mlcoach.interview.mastery import TopicStanding
 from mlcoach.interview.rounds import AnswerRecord, Prompt, RoundState
+from mlcoach.practice.mastery import TopicMastery
 
 AREAS = 3
 DRILLS_PER_AREA = 3
@@ -242,7 +242,7 @@ def choose_areas(
     evidence: Sequence[Evidence],
     catalog: Catalog,
     role: str,
-    standings: Mapping[str, TopicStanding],
+    standings: Mapping[str, TopicMastery],
     count: int = AREAS,
 ) -> list[Area]:
     """The ``count`` weakest topics: first those the interview showed weak (below STRONG), then,
@@ -381,7 +381,7 @@ def build_scorecard(
     minutes: int,
     rounds: Sequence[RoundState],
     catalog: Catalog,
-    standings: Mapping[str, TopicStanding],
+    standings: Mapping[str, TopicMastery],
     history: Mapping[str, float],
 ) -> Scorecard:
     scores = round_scores(rounds)

@@ -57,14 +57,14 @@ def plot_progress(report: ProgressReport, path: Path) -> Path:
 
     topics = list(reversed(report.topics))
     labels = [t.title if t.practised else f"{t.title} (not practised)" for t in topics]
+    mastery = [t.mastery for t in topics]
     recall = [t.retrievability or 0.0 for t in topics]
-    scores = [(t.mean_recent_score or 0.0) / MAX_SCORE for t in topics]
     positions = range(len(topics))
     mastery_ax.barh(
-        [p + 0.2 for p in positions], recall, height=0.4, color="#2e8b57", label="recall"
+        [p + 0.2 for p in positions], mastery, height=0.4, color="#2e8b57", label="mastery"
     )
     mastery_ax.barh(
-        [p - 0.2 for p in positions], scores, height=0.4, color="#e0a030", label="recent score / 5"
+        [p - 0.2 for p in positions], recall, height=0.4, color="#e0a030", label="recall of cards"
     )
     mastery_ax.set_yticks(list(positions), labels)
     mastery_ax.set_xlim(0, 1)

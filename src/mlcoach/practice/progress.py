@@ -155,7 +155,7 @@ def build_progress(
     return ProgressReport(
         today=today,
         days=days,
-        topics=topic_mastery(session, user, catalog, scheduler, now),
+        topics=list(topic_mastery(session, user, catalog, scheduler, now).values()),
         streak=streak((d for d, _ in reviews), today),
         total_reviews=len(reviews),
         activity=activity,

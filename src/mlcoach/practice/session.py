@@ -286,7 +286,7 @@ class DrillSession:
             mastery = topic_mastery(
                 session, self.user, self.catalog, self.scheduler, now, questions=self._pool
             )
-        weakest = weakest_topics(mastery, self.options.weak_topics)
+        weakest = weakest_topics(mastery.values(), self.options.weak_topics)
         if not weakest:
             raise MlcoachError(
                 "--weak needs some history: no reviewed cards match these filters yet; "

@@ -19,6 +19,7 @@ def record_attempt(
     score: float | None = None,
     grade: dict[str, Any] | None = None,
     source: str = "cli",
+    idempotency_key: str | None = None,
 ) -> Attempt:
     attempt = Attempt(
         user_id=user.id,
@@ -27,6 +28,7 @@ def record_attempt(
         score=score,
         grade=grade,
         source=source,
+        idempotency_key=idempotency_key,
     )
     session.add(attempt)
     session.flush()

@@ -59,6 +59,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # argon2 hash, set for accounts signed up in team mode; None for the single-user "local" user.
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
+    # Signed session cookies carry this number; signing out bumps it, so every cookie issued
+    # before (a saved copy included) stops working on the server.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -69,7 +72,11 @@ class Attempt(Base):
     """One answer a user gave to a concept question, with its grade once graded."""
 
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_user_question", "user_id", "question_id"),)
+    __table_args__ = (
+        Index("ix_attempts_user_question", "user_id", "question_id"),
+        # A retried submission (lost response, double click) carries the same key: stored once.
+        UniqueConstraint("user_id", "idempotency_key", name="uq_attempts_user_idempotency_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -79,6 +86,7 @@ class Attempt(Base):
     grade: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     source: Mapped[str] = mapped_column(String(20), default="cli")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True, default=None)
 
     user: Mapped[User] = relationship(back_populates="attempts")
 
@@ -357,3 +365,20 @@ class ChecklistTick(Base):
     ticked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     interview: Mapped[Interview] = relationship(back_populates="ticks")
+
+
+class Invite(Base):
+    """An invite code for team-mode sign-up (MLCOACH_SIGNUP=invite); only its hash is stored."""
+
+    __tablename__ = "invites"
+    __table_args__ = (UniqueConstraint("code_hash", name="uq_invites_code_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    used_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )

@@ -6,12 +6,15 @@ Each function takes the app's `Web` and the user, checks the input, and raises `
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from mlcoach.catalog import Problem, Question
 from mlcoach.errors import MlcoachError, NotFoundError
@@ -22,7 +25,9 @@ from mlcoach.store.models import Attempt, DrillCard, ReviewLogEntry, User, utcno
 from mlcoach.web.render import Bar
 from mlcoach.web.state import Web
 
+T = TypeVar("T")
 TEXT_LIMIT = 64 * 1024  # bytes of UTF-8, for an answer or a piece of code
+IDEMPOTENCY_KEY_LIMIT = 80
 REVIEW_SUFFIXES = (".ipynb", ".py", ".zip")
 UPLOAD_LIMIT = 20 * 1024 * 1024
 
@@ -43,26 +48,82 @@ def check_text(text: str, what: str) -> str:
 # --- answers -----------------------------------------------------------------------------------
 
 
-def grade_and_record(web: Web, user: User, question: Question, answer: str) -> tuple[Any, int]:
-    """Grade ``answer`` and store it as an attempt; returns the grade and the attempt's id."""
+async def in_grading_pool(web: Web, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)`` in the bounded grading pool, off the event loop; the request waits
+    without holding one of the threads page views use."""
+    import anyio.to_thread
+
+    return await anyio.to_thread.run_sync(
+        functools.partial(fn, *args), limiter=web.grading_limiter()
+    )
+
+
+class IdempotencyConflict(MlcoachError):
+    """The same idempotency key came with a different request."""
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    if key is None or not key.strip():
+        return None
+    key = key.strip()
+    if len(key) > IDEMPOTENCY_KEY_LIMIT or not key.isprintable():
+        raise MlcoachError(
+            f"an idempotency key is 1 to {IDEMPOTENCY_KEY_LIMIT} printable characters"
+        )
+    return key
+
+
+def _replayed(web: Web, user: User, key: str, question: Question, answer: str) -> Attempt | None:
+    with web.database.session() as session:
+        attempt = session.scalars(
+            select(Attempt).where(Attempt.user_id == user.id, Attempt.idempotency_key == key)
+        ).one_or_none()
+    if attempt is not None and (attempt.question_id != question.id or attempt.answer != answer):
+        raise IdempotencyConflict(
+            "this idempotency key was already used for a different answer; send a new key"
+        )
+    return attempt
+
+
+def grade_and_record(
+    web: Web, user: User, question: Question, answer: str, key: str | None = None
+) -> tuple[dict[str, Any], int, bool]:
+    """Grade ``answer`` and store it as an attempt: (the grade, the attempt's id, replayed).
+
+    With an idempotency ``key`` (a retried request carries the same one) the answer is stored
+    once: a repeat returns the stored grade with ``replayed`` true, without grading again."""
     from mlcoach.grading import grade_answer
 
     check_text(answer, "answer")
     if not answer.strip():
         raise MlcoachError("the answer is empty: write what you would say to the interviewer")
+    key = check_idempotency_key(key)
+    if key is not None:
+        earlier = _replayed(web, user, key, question, answer)
+        if earlier is not None:
+            return dict(earlier.grade or {}), earlier.id, True
     web.limiter.hit("grade", user.id)
     grade = grade_answer(question, answer)
-    with web.database.session() as session:
-        attempt = record_attempt(
-            session,
-            user,
-            question.id,
-            answer,
-            score=grade.score,
-            grade=grade.as_dict(),
-            source="web",
-        )
-        return grade, attempt.id
+    try:
+        with web.database.session() as session:
+            attempt = record_attempt(
+                session,
+                user,
+                question.id,
+                answer,
+                score=grade.score,
+                grade=grade.as_dict(),
+                source="web",
+                idempotency_key=key,
+            )
+            return grade.as_dict(), attempt.id, False
+    except IntegrityError:
+        # The same key arrived twice at once (two processes, or a retry racing the original):
+        # the unique constraint kept one row; answer with it.
+        earlier = _replayed(web, user, key, question, answer) if key else None
+        if earlier is None:
+            raise
+        return dict(earlier.grade or {}), earlier.id, True
 
 
 def attempt_of(web: Web, user: User, attempt_id: int) -> Attempt:
@@ -247,7 +308,7 @@ def _mastery_bars(web: Web, session: Any, user: User, now: datetime) -> list[Bar
 
     mastery = topic_mastery(session, user, web.catalog, user_scheduler(session, user), now)
     bars = []
-    for m in mastery:
+    for m in mastery.values():
         if m.strength is None:
             detail = f"not practised yet ({m.questions} questions)"
         else:

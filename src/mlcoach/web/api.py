@@ -18,6 +18,7 @@ from fastapi import (
     Depends,
     File,
     Form,
+    Header,
     HTTPException,
     Path,
     Query,
@@ -35,7 +36,7 @@ from mlcoach.jobs import JobStatus
 from mlcoach.store.models import User
 from mlcoach.web import actions
 from mlcoach.web.deps import api_user, check_api_csrf, session_of, web_of
-from mlcoach.web.security import AccountError, RateLimited, verify_password
+from mlcoach.web.security import AccountError, RateLimited
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(check_api_csrf)], tags=["api"])
 
@@ -126,6 +127,7 @@ class DrillRateIn(Strict):
     attempt_id: int | None = Field(
         None,
         ge=1,
+        le=2**62,  # database integers are 64-bit: a larger id cannot exist
         description="The answer to rate, from POST /drills/answer; needed when the server has "
         "restarted since (the card on screen is then forgotten, the answer is not).",
     )
@@ -203,7 +205,9 @@ class SignInIn(Strict):
 
 
 class SignUpIn(SignInIn):
-    pass
+    invite: str | None = Field(
+        default=None, max_length=64, description="Invite code, when MLCOACH_SIGNUP=invite."
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -274,18 +278,37 @@ def get_question(
 
 
 @router.post("/grades", response_model=GradeOut, status_code=201, responses=ERRORS)
-def create_grade(body: GradeIn, request: Request, user: User = Depends(api_user)) -> GradeOut:
+async def create_grade(
+    body: GradeIn,
+    request: Request,
+    response: Response,
+    user: User = Depends(api_user),
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=80,
+            description="Any unique string (a UUID): a retry with the same key is stored once "
+            "and answered with the first grade (header Idempotent-Replayed: true).",
+        ),
+    ] = None,
+) -> GradeOut:
     """Grade an answer to a question and keep it as an attempt: the score with the key points made
     and missed, misconceptions found, advice and the model answer."""
     web = web_of(request)
     question = web.catalog.question(body.question_id)
     try:
-        grade, attempt_id = actions.grade_and_record(web, user, question, body.answer)
+        grade, attempt_id, replayed = await actions.in_grading_pool(
+            web, actions.grade_and_record, web, user, question, body.answer, idempotency_key
+        )
+    except actions.IdempotencyConflict as exc:
+        raise HTTPException(422, str(exc)) from None
     except MlcoachError as exc:
         if isinstance(exc, NotFoundError | RateLimited):
             raise
         raise _user_error(exc) from None
-    return GradeOut(attempt_id=attempt_id, grade=grade.as_dict())
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return GradeOut(attempt_id=attempt_id, grade=grade)
 
 
 @router.get("/attempts", response_model=list[AttemptOut], responses=ERRORS)
@@ -357,9 +380,14 @@ def drill_next(request: Request, user: User = Depends(api_user)) -> DrillCardOut
 
 
 @router.post("/drills/answer", response_model=DrillAnswerOut, status_code=201, responses=ERRORS)
-def drill_answer(
+async def drill_answer(
     body: DrillAnswerIn, request: Request, user: User = Depends(api_user)
 ) -> DrillAnswerOut:
+    """Answer the card on screen; it is graded (a second answer to it is refused with 409)."""
+    return await actions.in_grading_pool(web_of(request), _drill_answer, body, request, user)
+
+
+def _drill_answer(body: DrillAnswerIn, request: Request, user: User) -> DrillAnswerOut:
     from mlcoach.store.models import Attempt
 
     web = web_of(request)
@@ -667,12 +695,14 @@ def sign_in(body: SignInIn, request: Request) -> SessionOut:
     web = web_of(request)
     if not web.auth:
         raise HTTPException(400, "accounts are off (single-user mode): no sign-in is needed")
-    name = body.name.strip().lower()
-    with web.database.session() as session:
-        user = session.scalars(select(User).where(User.name == name)).one_or_none()
-    if user is None or not verify_password(user.password_hash, body.password):
-        raise HTTPException(401, "wrong name or password")
-    session_of(request).sign_in(user.id)
+    from mlcoach.web import accounts
+
+    address = accounts.client_address(request.scope.get("client"))
+    try:
+        user = accounts.sign_in(web, body.name, body.password, address)
+    except AccountError as exc:
+        raise HTTPException(401, str(exc)) from None
+    session_of(request).sign_in(user.id, user.session_generation)
     return SessionOut(
         signed_in=True, user=user.name, auth=True, csrf_token=session_of(request).csrf_token
     )
@@ -680,8 +710,15 @@ def sign_in(body: SignInIn, request: Request) -> SessionOut:
 
 @router.delete("/session", response_model=SessionOut)
 def sign_out(request: Request) -> SessionOut:
-    session_of(request).sign_out()
+    """Sign out: every session of this account ends on the server, a saved cookie included."""
+    from mlcoach.web import accounts
+    from mlcoach.web.deps import optional_user
+
     web = web_of(request)
+    user = optional_user(request)
+    if web.auth and user is not None:
+        accounts.end_sessions(web, user.id)
+    session_of(request).sign_out()
     return SessionOut(
         signed_in=not web.auth, user=None, auth=web.auth, csrf_token=session_of(request).csrf_token
     )
@@ -690,13 +727,18 @@ def sign_out(request: Request) -> SessionOut:
 @router.post("/users", response_model=SessionOut, status_code=201, responses=ERRORS)
 def sign_up(body: SignUpIn, request: Request) -> SessionOut:
     """Create an account (team mode) and sign in as it."""
-    from mlcoach.web.pages import create_account
+    from mlcoach.web import accounts
 
     web = web_of(request)
     if not web.auth:
         raise HTTPException(400, "accounts are off (single-user mode): set MLCOACH_AUTH=on")
+    if web.settings.signup == "closed":
+        raise HTTPException(403, "sign-up is closed on this server; ask its admin for an account")
+    address = accounts.client_address(request.scope.get("client"))
     try:
-        user_id = create_account(web, body.name, body.password)
+        user_id = accounts.sign_up(
+            web, body.name, body.password, address, confirm=None, invite=body.invite
+        )
     except AccountError as exc:
         raise HTTPException(400, str(exc)) from None
     session_of(request).sign_in(user_id)

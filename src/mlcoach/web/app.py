@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -28,7 +28,7 @@ from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.jobs import JobEnv, Jobs, open_jobs
 from mlcoach.store import Database
 from mlcoach.web.deps import CsrfRejected, SignInRequired
-from mlcoach.web.middleware import BodyLimitMiddleware, SessionMiddleware
+from mlcoach.web.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SessionMiddleware
 from mlcoach.web.pages import templates
 from mlcoach.web.security import (
     DEFAULT_RATES,
@@ -60,7 +60,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app. Everything not given is made from ``settings`` (default: the environment).
 
-    Rate limits apply in team mode (``auth``) only; ``rates`` replaces the defaults.
+    Rate limits apply in team mode (``auth``) only; ``rates`` replaces the defaults it names.
     """
     settings = settings or load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -71,12 +71,13 @@ def create_app(
         jobs = open_jobs(JobEnv(settings, database, lambda: catalog), threads=job_threads)
     default_user_id = None if settings.auth else database.default_user().id
     limiter: Any
+    budgets = {**DEFAULT_RATES, **(rates or {})}
     if not settings.auth:
         limiter = NoRateLimiter()
     elif settings.broker_url:
-        limiter = RedisRateLimiter(settings.broker_url, rates or DEFAULT_RATES)
+        limiter = RedisRateLimiter(settings.broker_url, budgets)
     else:
-        limiter = MemoryRateLimiter(rates or DEFAULT_RATES)
+        limiter = MemoryRateLimiter(budgets)
     web = Web(
         settings=settings,
         catalog=catalog,
@@ -90,6 +91,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Requests grade in parallel, one per core (the grading pool): each with one BLAS/OpenMP
+        # thread, or every answer would start as many threads as cores and they would fight.
+        _single_threaded_numerics()
         # The grader's model takes a moment to load: do it now, not on the first answer.
         threading.Thread(target=_warm_grader, name="mlcoach-warm-grader", daemon=True).start()
         yield
@@ -113,11 +117,23 @@ def create_app(
     )
     app.state.web = web
 
-    from mlcoach.web import api, pages
+    from mlcoach.web import api, pages, pages_interview, pages_practice
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(pages_interview.router)
+    app.include_router(pages_practice.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        # Browsers and bookmark tools ask for /favicon.ico whatever the page's <link rel=icon>.
+        return FileResponse(
+            STATIC_DIR / "favicon.ico",
+            media_type="image/x-icon",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     _install_error_handlers(app)
 
     app.add_middleware(BodyLimitMiddleware)
@@ -129,7 +145,17 @@ def create_app(
         hosts = LOOPBACK_HOSTS
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.add_middleware(HeadAsGetMiddleware)
     return app
+
+
+def _single_threaded_numerics() -> None:
+    try:
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+        threadpool_limits(limits=1)
+    except Exception:  # an optimisation only: without it grading is slower under load, not wrong
+        log.debug("could not limit numeric libraries to one thread", exc_info=True)
 
 
 def _warm_grader() -> None:

@@ -52,6 +52,8 @@ def optional_user(request: Request) -> User | None:
                 user = db.get(User, uid)
             if user is not None and user.password_hash is None:
                 user = None  # only accounts with a password can sign in
+            elif user is not None and user.session_generation != session_of(request).generation:
+                user = None  # signed out since this cookie was issued (on any device)
     request.state.user = user
     return user
 

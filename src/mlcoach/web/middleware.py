@@ -47,9 +47,15 @@ class Session:
         uid = self.data.get("uid")
         return uid if isinstance(uid, int) else None
 
-    def sign_in(self, user_id: int) -> None:
+    @property
+    def generation(self) -> int:
+        gen = self.data.get("gen", 0)
+        return gen if isinstance(gen, int) else -1
+
+    def sign_in(self, user_id: int, generation: int = 0) -> None:
         # A new token at sign-in: a token planted before it (session fixation) is worthless after.
-        self.data = {"uid": user_id, "csrf": new_csrf_token()}
+        # The generation ties the cookie to the server's record: signing out bumps it there.
+        self.data = {"uid": user_id, "gen": generation, "csrf": new_csrf_token()}
         self.dirty = True
 
     def sign_out(self) -> None:
@@ -175,3 +181,26 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class HeadAsGetMiddleware:
+    """HEAD is GET without the body (RFC 9110): monitors and link checkers ask `HEAD /`, which
+    FastAPI's routes (GET only) would answer with 405."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        scope = {**scope, "method": "GET"}
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(scope, receive, headers_only)

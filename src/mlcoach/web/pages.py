@@ -3,6 +3,7 @@ swaps in partial updates (job results) without leaving the page."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,15 +18,13 @@ from mlcoach.catalog import DIFFICULTIES, ROLES
 from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.jobs.kinds import anchor as review_anchor
 from mlcoach.store.models import Attempt, User
-from mlcoach.web import actions
+from mlcoach.web import accounts, actions
 from mlcoach.web.deps import checked_form, optional_user, page_user, session_of, web_of
+from mlcoach.web.downloads import download
 from mlcoach.web.render import ago, bar_chart_svg, markdown, score_class, until, when
 from mlcoach.web.security import (
     AccountError,
     RateLimited,
-    check_new_account,
-    hash_password,
-    verify_password,
 )
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -46,6 +45,7 @@ RATINGS = (
     (3, "Good", "recalled"),
     (4, "Easy", "effortless"),
 )
+QUESTIONS_PER_PAGE = 40
 KIND_LABELS = {
     "algorithm": "Algorithms",
     "ml-from-scratch": "ML from scratch",
@@ -62,7 +62,10 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     context.update(
         user=optional_user(request),
         auth=web.auth,
+        signup=web.settings.signup,
         csrf_token=session.csrf_token,
+        # A fresh key per rendered form: resending that same form is recognised and stored once.
+        form_key=secrets.token_urlsafe(18),
         flash=message,
         path=request.url.path,
     )
@@ -126,6 +129,7 @@ def questions(
     difficulty: str | None = None,
     role: str | None = None,
     q: str | None = None,
+    page: int = 1,
     user: User = Depends(page_user),
 ) -> Response:
     web = web_of(request)
@@ -145,10 +149,15 @@ def questions(
                 .group_by(Attempt.question_id)
             ).all()
         )
+    pages = max(1, -(-len(found) // QUESTIONS_PER_PAGE))
+    page = min(max(1, page), pages)
     return render(
         request,
         "questions.html",
-        questions=found,
+        questions=found[(page - 1) * QUESTIONS_PER_PAGE : page * QUESTIONS_PER_PAGE],
+        total=len(found),
+        page=page,
+        pages=pages,
         best=best,
         topics=web.catalog.topics,
         difficulties=DIFFICULTIES,
@@ -198,17 +207,25 @@ def _question_form(
 
 
 @router.post("/questions/{question_id}/answer")
-def answer_question(
+async def answer_question(
     request: Request,
     question_id: str,
     user: User = Depends(page_user),
     form: FormData = Depends(checked_form),
 ) -> Response:
     web = web_of(request)
+    return await actions.in_grading_pool(web, _answer_question, request, question_id, user, form)
+
+
+def _answer_question(request: Request, question_id: str, user: User, form: FormData) -> Response:
+    web = web_of(request)
     question = web.catalog.question(question_id)
     answer = _field(form, "answer")
+    # The form's one-time key: a resent form (double click, reload after a lost response) is
+    # stored once and shows the same attempt.
+    key = _field(form, "idempotency_key") or None
     try:
-        _grade, attempt_id = actions.grade_and_record(web, user, question, answer)
+        _grade, attempt_id, _replayed = actions.grade_and_record(web, user, question, answer, key)
     except actions.TooLargeError as exc:
         return _question_form(request, user, question, error=str(exc), status=413)
     except MlcoachError as exc:
@@ -295,9 +312,13 @@ def practice(
 
 
 @router.post("/practice/answer")
-def practice_answer(
+async def practice_answer(
     request: Request, user: User = Depends(page_user), form: FormData = Depends(checked_form)
 ) -> Response:
+    return await actions.in_grading_pool(web_of(request), _practice_answer, request, user, form)
+
+
+def _practice_answer(request: Request, user: User, form: FormData) -> Response:
     web = web_of(request)
     question_id = _field(form, "question_id")
     answer = _field(form, "answer")
@@ -313,7 +334,10 @@ def practice_answer(
         ):
             # The card is no longer on screen here (a restart, another tab): keep the answer anyway.
             try:
-                _grade, attempt_id = actions.grade_and_record(web, user, question, answer)
+                key = _field(form, "idempotency_key") or None
+                _grade, attempt_id, _replayed = actions.grade_and_record(
+                    web, user, question, answer, key
+                )
             except MlcoachError as exc:
                 return _question_form(
                     request, user, question, error=str(exc), answer=answer, status=400
@@ -420,13 +444,14 @@ def problems(
     difficulty: str | None = None,
     topic: str | None = None,
     status: str | None = None,
+    q: str | None = None,
     user: User = Depends(page_user),
 ) -> Response:
     web = web_of(request)
     solved = actions.solved_problems(web, user)
     found = [
         p
-        for p in web.catalog.find_problems(kind=kind, difficulty=difficulty, topic=topic)
+        for p in web.catalog.find_problems(kind=kind, difficulty=difficulty, topic=topic, text=q)
         if (status != "solved" or p.id in solved) and (status != "unsolved" or p.id not in solved)
     ]
     return render(
@@ -442,6 +467,7 @@ def problems(
             "difficulty": difficulty or "",
             "topic": topic or "",
             "status": status or "",
+            "q": q or "",
         },
         total=len(web.catalog.problems),
     )
@@ -619,13 +645,13 @@ def report_download(
     text = render_report(Report.model_validate(job.result["report"]), fmt)
     stem = (job.attachment_name or "review").rsplit(".", 1)[0] or "review"
     filename = f"{stem}-review.{ext}"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    headers = {}
     if ext == "html":
         # The reviewer's HTML page is self-contained with its own inline styles.
         headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
         )
-    return Response(text, media_type=media, headers=headers)
+    return download(text, filename, media, headers)
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -704,21 +730,17 @@ def signin(request: Request, form: FormData = Depends(checked_form)) -> Response
     if not web.auth:
         return redirect("/")
     name = _field(form, "name").strip().lower()
-    password = _field(form, "password")
     target = _safe_next(_field(form, "next"))
-    with web.database.session() as session:
-        user = session.scalars(select(User).where(User.name == name)).one_or_none()
-    if user is None or not verify_password(user.password_hash, password):
-        return render(
-            request,
-            "signin.html",
-            status=400,
-            next=target,
-            error="wrong name or password",
-            name=name,
-        )
-    session_of(request).sign_in(user.id)
+    try:
+        user = accounts.sign_in(web, name, _field(form, "password"), _address(request))
+    except AccountError as exc:
+        return render(request, "signin.html", status=400, next=target, error=str(exc), name=name)
+    session_of(request).sign_in(user.id, user.session_generation)
     return redirect(target)
+
+
+def _address(request: Request) -> str:
+    return accounts.client_address(request.scope.get("client"))
 
 
 @router.get("/signup", response_class=HTMLResponse)
@@ -735,7 +757,14 @@ def signup(request: Request, form: FormData = Depends(checked_form)) -> Response
         return redirect("/")
     name = _field(form, "name")
     try:
-        user_id = create_account(web, name, _field(form, "password"), _field(form, "confirm"))
+        user_id = accounts.sign_up(
+            web,
+            name,
+            _field(form, "password"),
+            _address(request),
+            confirm=_field(form, "confirm"),
+            invite=_field(form, "invite"),
+        )
     except AccountError as exc:
         return render(request, "signup.html", status=400, error=str(exc), name=name.strip().lower())
     session_of(request).sign_in(user_id)
@@ -743,23 +772,11 @@ def signup(request: Request, form: FormData = Depends(checked_form)) -> Response
     return redirect("/")
 
 
-def create_account(web: Any, name: str, password: str, confirm: str | None = None) -> int:
-    from sqlalchemy.exc import IntegrityError
-
-    clean = check_new_account(name, password, confirm)
-    try:
-        with web.database.session() as session:
-            if session.scalars(select(User.id).where(User.name == clean)).first() is not None:
-                raise AccountError(f"the name {clean!r} is taken; choose another")
-            user = User(name=clean, password_hash=hash_password(password))
-            session.add(user)
-            session.flush()
-            return user.id
-    except IntegrityError:
-        raise AccountError(f"the name {clean!r} is taken; choose another") from None
-
-
 @router.post("/signout")
 def signout(request: Request, form: FormData = Depends(checked_form)) -> Response:
+    web = web_of(request)
+    user = optional_user(request)
+    if web.auth and user is not None:
+        accounts.end_sessions(web, user.id)
     session_of(request).sign_out()
     return redirect("/signin" if web_of(request).auth else "/")

@@ -1,8 +1,13 @@
 """Accounts and request safety: password hashes, signed session cookies, CSRF tokens, rate limits.
 
-The session is a signed cookie (itsdangerous) holding the user id and the CSRF token; nothing else
-is kept server-side. Rate limits are token buckets per user and action, in this process, or in
-Redis when a broker is configured so that several web processes share one budget.
+The session is a signed cookie (itsdangerous) holding the user id, the user's session generation
+and the CSRF token; the server keeps the generation in the users table, so signing out (which bumps
+it) ends every session of that account, a saved cookie included. Rate limits are token buckets per
+key (user, account name or address) and action, in this process, or in Redis when a broker is
+configured so that several web processes share one budget.
+
+Password hashing (argon2, 64 MiB and ~50 ms of CPU each) runs through a gate that lets at most one
+hash per core at a time: 40 sign-ins at once then cost 2 x 64 MiB, not 40 x 64 MiB.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ RESERVED_NAMES = frozenset({"local", "admin", "root", "system"})
 _hasher = PasswordHasher()
 # Verified against when the name is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+HASH_SLOTS = max(1, min(4, os.cpu_count() or 1))
+HASH_WAIT_SECONDS = 20.0
+_hash_gate = threading.BoundedSemaphore(HASH_SLOTS)
 
 
 class AccountError(MlcoachError):
@@ -61,15 +69,31 @@ def check_new_account(name: str, password: str, confirm: str | None = None) -> s
     return clean
 
 
+class _HashSlot:
+    """One of the few password-hashing slots; waits for one, or says the server is busy."""
+
+    def __enter__(self) -> None:
+        if not _hash_gate.acquire(timeout=HASH_WAIT_SECONDS):
+            raise RateLimited("sign-in", 5)
+
+    def __exit__(self, *exc: object) -> None:
+        _hash_gate.release()
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _HashSlot():
+        return _hasher.hash(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD]) and stored is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    """Whether ``password`` matches ``stored``; without a stored hash (unknown name, or an account
+    with no password) a dummy hash is checked instead, so that both take the same time."""
+    with _HashSlot():
+        try:
+            ok = _hasher.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD])
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+    return ok and stored is not None
 
 
 def load_secret_key(data_dir: Path) -> str:
@@ -145,6 +169,10 @@ DEFAULT_RATES: dict[str, Rate] = {
     "grade": Rate(burst=20, per_seconds=2.0),
     "judge": Rate(burst=10, per_seconds=6.0),
     "review": Rate(burst=5, per_seconds=60.0),
+    # Failed sign-ins per account name: 5, then one a minute (guessing a password is hopeless).
+    "sign-in-name": Rate(burst=5, per_seconds=60.0),
+    # Sign-ins and sign-ups per client address, whatever the name (a team behind one NAT fits).
+    "sign-in-address": Rate(burst=30, per_seconds=2.0),
 }
 
 
@@ -160,34 +188,43 @@ class MemoryRateLimiter:
 
     def __init__(self, rates: dict[str, Rate]) -> None:
         self.rates = rates
-        self._buckets: dict[tuple[str, int], tuple[float, float]] = {}
+        self._buckets: dict[tuple[str, int | str], tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def hit(self, action: str, user_id: int) -> None:
+    def hit(self, action: str, key: int | str, cost: int = 1) -> None:
+        """Take ``cost`` tokens from the bucket of (action, key), or raise RateLimited when it is
+        empty; ``cost=0`` only checks."""
         rate = self.rates.get(action)
         if rate is None:
             return
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._buckets.get((action, user_id), (float(rate.burst), now))
+            if len(self._buckets) > 100_000:  # forget idle buckets (full again by now)
+                self._buckets = {
+                    k: v
+                    for k, v in self._buckets.items()
+                    if now - v[1] < self.rates[k[0]].burst * self.rates[k[0]].per_seconds
+                }
+            tokens, last = self._buckets.get((action, key), (float(rate.burst), now))
             tokens = min(float(rate.burst), tokens + (now - last) / rate.per_seconds)
             if tokens < 1.0:
-                self._buckets[(action, user_id)] = (tokens, now)
+                self._buckets[(action, key)] = (tokens, now)
                 raise RateLimited(action, (1.0 - tokens) * rate.per_seconds)
-            self._buckets[(action, user_id)] = (tokens - 1.0, now)
+            self._buckets[(action, key)] = (tokens - cost, now)
 
 
 _REDIS_BUCKET = """
 local burst = tonumber(ARGV[1])
 local per = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'last')
 local tokens = tonumber(state[1]) or burst
 local last = tonumber(state[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - last) / per)
 local allowed = 0
 if tokens >= 1 then
-  tokens = tokens - 1
+  tokens = tokens - cost
   allowed = 1
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'last', tostring(now))
@@ -206,13 +243,13 @@ class RedisRateLimiter:
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._script = self._client.register_script(_REDIS_BUCKET)
 
-    def hit(self, action: str, user_id: int) -> None:
+    def hit(self, action: str, key: int | str, cost: int = 1) -> None:
         rate = self.rates.get(action)
         if rate is None:
             return
         allowed, tokens = self._script(
-            keys=[f"mlcoach:rate:{action}:{user_id}"],
-            args=[rate.burst, rate.per_seconds, time.time()],
+            keys=[f"mlcoach:rate:{action}:{key}"],
+            args=[rate.burst, rate.per_seconds, time.time(), cost],
         )
         if int(allowed) != 1:
             raise RateLimited(action, (1.0 - float(tokens)) * rate.per_seconds)
@@ -221,5 +258,5 @@ class RedisRateLimiter:
 class NoRateLimiter:
     """Single-user mode: nobody to share the machine with, so no limits."""
 
-    def hit(self, action: str, user_id: int) -> None:
+    def hit(self, action: str, key: int | str, cost: int = 1) -> None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -62,7 +63,19 @@ class Web:
     auth: bool
     default_user_id: int | None
     drills: DrillRegistry = field(default_factory=DrillRegistry)
+    # Grading is CPU-bound (an embedding model): one at a time per core, so that 50 answers at
+    # once queue here instead of thrashing the CPU and starving page views of threads.
+    grading_slots: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     _local_user: Any = None
+    _grading_limiter: Any = None
+
+    def grading_limiter(self) -> Any:
+        """The bounded pool grading runs in (created on the server's event loop, on first use)."""
+        if self._grading_limiter is None:
+            import anyio
+
+            self._grading_limiter = anyio.CapacityLimiter(self.grading_slots)
+        return self._grading_limiter
 
     def local_user(self) -> Any:
         """Single-user mode's one user, read once (its row never changes while serving)."""

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from mlcoach.catalog import Catalog
 from mlcoach.errors import MlcoachError
-from mlcoach.interview.mastery import latest_scores, recall_now, topic_standings
-from mlcoach.interview.plan import Activity, PlanDay, PlanRequest, build_plan
+from mlcoach.interview.plan_builder import Activity, PlanDay, PlanRequest, build_plan
+from mlcoach.practice.mastery import user_topic_mastery
 from mlcoach.store import Database
 from mlcoach.store import models as m
 
@@ -107,12 +107,8 @@ def _request(
     now: datetime,
     carry: Mapping[str, float] | None = None,
 ) -> PlanRequest:
-    history = latest_scores(s, user_id)
-    standings = topic_standings(
-        [q for q in catalog.questions.values() if role in q.roles],
-        history,
-        recall_now(s, user_id, now),
-    )
+    standings, known = user_topic_mastery(s, user_id, catalog, now)
+    history = dict(known.scores)
     return PlanRequest(
         role=role,
         start=start,
