@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from mlcoach.catalog import Catalog, load_catalog
 from mlcoach.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from mlcoach.catalog import Catalog
     from mlcoach.store import Database, User
 
 
@@ -19,13 +19,15 @@ class AppContext:
 
     @cached_property
     def catalog(self) -> Catalog:
+        # Imported here: pydantic and the curriculum cost a command that never reads them ~0.3 s.
+        from mlcoach.catalog import load_catalog
+
         return load_catalog([self.settings.deck_dir])
 
     @cached_property
     def database(self) -> Database:
-        from mlcoach.store import (
-            Database,
-        )  # SQLAlchemy is imported only by commands that store things
+        # SQLAlchemy is imported only by commands that store things.
+        from mlcoach.store import Database
 
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         return Database(self.settings.database_url)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Iterable
 
 import typer
 from rich.panel import Panel
 
 from mlcoach import __version__
-from mlcoach.cli import curriculum, system
-from mlcoach.cli import grading as grading_cli
-from mlcoach.cli import interview as interview_cli
-from mlcoach.cli import judge as judge_cli
-from mlcoach.cli import practice as practice_cli
-from mlcoach.cli import review as review_cli
-from mlcoach.cli import web as web_cli
 from mlcoach.cli.context import ctx
 from mlcoach.cli.output import console, print_error
 from mlcoach.errors import MlcoachError
@@ -27,31 +22,58 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-app.command("config")(system.config)
-app.add_typer(system.db_app, name="db")
-app.add_typer(curriculum.content_app, name="content")
-app.command("topics")(curriculum.topics)
-app.add_typer(curriculum.questions_app, name="questions")
-app.command("answer")(grading_cli.answer)
-app.command("grade")(grading_cli.grade)
-app.add_typer(judge_cli.problems_app, name="problems")
-app.command("solve")(judge_cli.solve)
-app.command("drill")(practice_cli.drill)
-app.command("progress")(practice_cli.progress)
-app.add_typer(practice_cli.deck_app, name="deck")
-app.command("serve")(web_cli.serve)
-app.command("worker")(web_cli.worker)
-app.add_typer(web_cli.users_app, name="users")
-app.command("backup")(practice_cli.backup)
-app.command("restore")(practice_cli.restore)
-app.add_typer(interview_cli.mock_app, name="mock")
-app.command("plan")(interview_cli.plan)
-app.command("jobspec")(interview_cli.jobspec)
-app.add_typer(interview_cli.interviews_app, name="interviews")
-app.add_typer(interview_cli.scenarios_app, name="scenarios")
-app.command("design")(interview_cli.design)
-app.command("deepdive")(interview_cli.deepdive)
-app.command("review")(review_cli.review)
+# Every command: its name, the module under mlcoach.cli that defines it, the attribute, and whether
+# it is a group of commands. Only the module of the command being run is imported, so that
+# `mlcoach review` does not pay for the web app, the judge or the curriculum's start-up.
+COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
+    ("config", "system", "config", False),
+    ("db", "system", "db_app", True),
+    ("content", "curriculum", "content_app", True),
+    ("topics", "curriculum", "topics", False),
+    ("questions", "curriculum", "questions_app", True),
+    ("answer", "grading", "answer", False),
+    ("grade", "grading", "grade", False),
+    ("problems", "judge", "problems_app", True),
+    ("solve", "judge", "solve", False),
+    ("drill", "practice", "drill", False),
+    ("progress", "practice", "progress", False),
+    ("deck", "practice", "deck_app", True),
+    ("serve", "web", "serve", False),
+    ("worker", "web", "worker", False),
+    ("users", "web", "users_app", True),
+    ("backup", "practice", "backup", False),
+    ("restore", "practice", "restore", False),
+    ("mock", "interview", "mock_app", True),
+    ("plan", "interview", "plan", False),
+    ("jobspec", "interview", "jobspec", False),
+    ("interviews", "interview", "interviews_app", True),
+    ("scenarios", "interview", "scenarios_app", True),
+    ("design", "interview", "design", False),
+    ("deepdive", "interview", "deepdive", False),
+    ("review", "review", "review", False),
+)
+
+
+def register(names: Iterable[str] | None = None) -> None:
+    """Add the named commands (all of them when ``names`` is None) to ``app``."""
+    wanted = None if names is None else set(names)
+    for name, module, attribute, is_group in COMMANDS:
+        if wanted is not None and name not in wanted:
+            continue
+        target = getattr(importlib.import_module(f"mlcoach.cli.{module}"), attribute)
+        if is_group:
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """The command the arguments name, if they name a known one before any other word."""
+    for word in argv:
+        if word.startswith("-"):
+            continue
+        return word if any(word == name for name, *_ in COMMANDS) else None
+    return None
 
 
 def _version(value: bool) -> None:
@@ -89,6 +111,8 @@ def home(
 
 def run() -> None:
     """Entry point: user errors are one line on stderr and exit code 2, never a traceback."""
+    command = _command_named(sys.argv[1:])
+    register(None if command is None else [command])
     try:
         app()
     except MlcoachError as exc:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from mlcoach.catalog import Problem, Question
+from mlcoach.catalog import Problem, ProblemKind, Question
 from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.jobs import JobStatus
 from mlcoach.store.models import User
@@ -491,7 +491,7 @@ def _problem(p: Problem, solved: set[str], full: bool = False) -> ProblemOut:
 @router.get("/problems", response_model=list[ProblemOut], responses=ERRORS)
 def list_problems(
     request: Request,
-    kind: Literal["algorithm", "ml-from-scratch", "output"] | None = None,
+    kind: ProblemKind | None = None,
     difficulty: Difficulty | None = None,
     user: User = Depends(api_user),
 ) -> list[ProblemOut]:

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.datastructures import FormData, UploadFile
 
-from mlcoach.catalog import DIFFICULTIES, ROLES
+from mlcoach.catalog import DIFFICULTIES, ROLES, ProblemKind
 from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.jobs.kinds import anchor as review_anchor
 from mlcoach.store.models import Attempt, User
@@ -46,9 +46,10 @@ RATINGS = (
     (4, "Easy", "effortless"),
 )
 QUESTIONS_PER_PAGE = 40
-KIND_LABELS = {
+KIND_LABELS: dict[ProblemKind, str] = {
     "algorithm": "Algorithms",
     "ml-from-scratch": "ML from scratch",
+    "data": "SQL and pandas",
     "output": "What does it print",
 }
 
