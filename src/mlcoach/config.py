@@ -40,6 +40,8 @@ class Settings:
     sources: dict[str, Setting]
     # Team mode: accounts with sign-in; off means one local user and a server on loopback only.
     auth: bool = False
+    # The code judge's sandbox: "bubblewrap" (required) or "none" (explicit opt-out, single-user only).
+    judge_sandbox: str = "bubblewrap"
 
     @property
     def uses_default_database(self) -> bool:
@@ -52,6 +54,7 @@ _DESCRIPTIONS = {
     "broker_url": "Redis URL for Celery workers (none: jobs run in-process)",
     "deck_dir": "folder with the user's own decks",
     "auth": "on: accounts and sign-in for a team server; off: one local user, loopback only",
+    "judge_sandbox": "bubblewrap (required), or none: run submissions unsandboxed, single-user only",
 }
 
 
@@ -126,6 +129,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     deck_value = pick("deck_dir", str(data_dir / "decks"), file_values, file_label)
     assert deck_value is not None
     auth = _on_off("auth", pick("auth", "off", file_values, file_label) or "off", sources)
+    judge_sandbox = (pick("judge_sandbox", "bubblewrap", file_values, file_label) or "").lower()
+    if judge_sandbox not in ("bubblewrap", "none"):
+        raise ConfigError(
+            f"judge_sandbox is {sources['judge_sandbox'].value!r} "
+            f"(from {sources['judge_sandbox'].source}); use bubblewrap or none"
+        )
 
     return Settings(
         data_dir=data_dir,
@@ -135,6 +144,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         config_file=config_file if config_file.is_file() else None,
         sources=sources,
         auth=auth,
+        judge_sandbox=judge_sandbox,
     )
 
 
