@@ -63,17 +63,23 @@ def _key(value: Any) -> Any:
 # and the conversion is quadratic): it is shown by its size and its first and last digits.
 BIG_INT_BITS = 10_000
 MAX_SHOWN_ITEMS = 50
+EXACT_DIGITS_BITS = 300_000
 MAX_SHOWN_DEPTH = 20
 
 
 def _show_int(value: int) -> str:
-    if abs(value).bit_length() <= BIG_INT_BITS:
+    size = abs(value)
+    bits = size.bit_length()
+    if bits <= BIG_INT_BITS:
         return int.__repr__(value)
-    digits = math.floor(abs(value).bit_length() * math.log10(2)) + 1
-    last = abs(value) % 10**12
-    first = abs(value) >> (abs(value).bit_length() - 40)  # the leading 40 bits: about 12 digits
     sign = "-" if value < 0 else ""
-    return f"<{sign}int of about {digits} digits, ≈{sign}{first:_}…{last:012d}>"
+    last = f"{size % 10**12:012d}"
+    if bits > EXACT_DIGITS_BITS:  # counting the digits exactly would take too long
+        about = math.floor(bits * math.log10(2)) + 1
+        return f"<{sign}int of about {about} digits, ending …{last}>"
+    shift = math.floor((bits - 1) * math.log10(2)) - 15
+    lead = str(size // 10**shift)
+    return f"<{sign}int of {shift + len(lead)} digits: {sign}{lead[:12]}…{last}>"
 
 
 def _render(value: Any, budget: list[int], depth: int, seen: set[int]) -> str:
