@@ -854,9 +854,8 @@ class Server:
         on top of them."""
         os.chdir("/")
         try:
-            if not self._mounted:
-                if self.libc.unshare(_CLONE_NEWNS) != 0:
-                    return False
+            if not self._mounted and self.libc.unshare(_CLONE_NEWNS) != 0:
+                return False
             for folder, size in (("/tmp", TMP_BYTES), ("/dev/shm", SHM_BYTES)):
                 path = folder.encode()
                 if self._mounted and self.libc.umount2(path, _MNT_DETACH) != 0:

@@ -28,12 +28,12 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
-from mlcoach.errors import MlcoachError
 from mlcoach.judge.sandbox import (
     BUBBLEWRAP_NOTE,
     NO_SANDBOX_NOTE,
     SERVER_FD_TOKEN,
     SOCKET_FD_TOKEN,
+    JudgeUnavailable,
     Launch,
     SandboxRefused,
     bubblewrap_launch,
@@ -53,10 +53,6 @@ PROFILES = ("base", "data")
 
 class WorkerFailed(Exception):
     """The fork server died, hung or answered nonsense; it is not used again."""
-
-
-class JudgeUnavailable(MlcoachError):
-    """No fork server could be started at all."""
 
 
 class Worker:

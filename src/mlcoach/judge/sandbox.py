@@ -225,7 +225,11 @@ def _bwrap_supports(bwrap: str, option: str) -> bool:
     return option in help_text
 
 
-class SandboxRefused(MlcoachError):
+class JudgeUnavailable(MlcoachError):
+    """No fork server could be started at all."""
+
+
+class SandboxRefused(JudgeUnavailable):
     """The judge will not run code: no working sandbox, and no explicit opt-out allowed."""
 
 
