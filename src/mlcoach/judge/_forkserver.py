@@ -823,7 +823,8 @@ class Server:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return {"error": "the supervisor did not report in time"}
-            ready, _, _ = select.select([status_r, self.sock], [], [], remaining)
+            watched: list[Any] = [status_r, self.sock]
+            ready, _, _ = select.select(watched, [], [], remaining)
             if self.sock in ready:
                 request, extra = receive(self.sock)
                 for fd in extra:

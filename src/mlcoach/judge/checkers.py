@@ -103,7 +103,7 @@ def _render(value: Any, budget: list[int], depth: int, seen: set[int]) -> str:
         if depth >= MAX_SHOWN_DEPTH:
             return "[...]"
         seen.add(id(value))
-        brackets = {list: "[]", tuple: "()"}.get(kind, "{}")
+        brackets = "[]" if kind is list else "()" if kind is tuple else "{}"
         if isinstance(value, set | frozenset) and not value:
             return f"{kind.__name__}()"
         parts: list[str] = []
