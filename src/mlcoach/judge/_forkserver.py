@@ -7,11 +7,10 @@ byte of a submission, its inputs or its outputs. The judge hands those over as f
 unread; the test reads its request itself and writes straight to the judge. So every test starts
 from a state that never held another submission's code, input or output.
 
-Per test the server forks a supervisor, which moves into new PID and IPC namespaces and forks the
-test (PID 1 of its namespace: it cannot name the server, the supervisor or any earlier test; its
-SysV shared memory and message queues die with it). The supervisor enforces the wall clock and
-reports the test's exit status and resource use. The test drops every capability, sets its limits
-and installs the seccomp filter before it reads the submission.
+Per test the server clones the test into new PID and IPC namespaces (PID 1 of its namespace: it
+cannot name the server or any earlier test; its SysV shared memory and message queues die with
+it), enforces the wall clock and reports the test's exit status and resource use. The test drops
+every capability, sets its limits and installs the seccomp filter before it reads the submission.
 
 This file uses only the standard library (and the preloaded packages) because the sandbox shows it
 nothing else. The judge sends its source into the sandbox and runs it with ``python -I -S``.
@@ -701,43 +700,29 @@ def _run_checker(request: dict[str, Any]) -> dict[str, Any]:
 
 _CLONE_NEWIPC = 0x08000000
 _CLONE_NEWPID = 0x20000000
+_SIGCHLD = 17
+_SYS_CLONE = {"x86_64": 56, "aarch64": 220}
 
 
-def supervise(meta: dict[str, Any], fds: list[int], status_fd: int, libc: Any) -> None:
-    """The supervisor: new namespaces, one fork for the test, the wall clock. Never returns."""
-    code = 72
-    try:
-        if meta.get("sandboxed") and libc.unshare(_CLONE_NEWPID | _CLONE_NEWIPC) != 0:
-            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWPID | CLONE_NEWIPC) failed")
-        started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the test, measured through its report
-            os.close(status_fd)
-            test_main(meta, fds, libc)
-        for fd in fds:
-            os.close(fd)
-        write_all(status_fd, json.dumps({"pid": pid}).encode() + b"\n")
-        pidfd = os.pidfd_open(pid)
-        timed_out = not select.select([pidfd], [], [], float(meta["wall_seconds"]))[0]
-        if timed_out:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        _pid, status, usage = os.wait4(pid, 0)
-        wall = time.monotonic() - started
-        summary = {
-            "exit_code": os.waitstatus_to_exitcode(status),
-            "cpu_ms": round((usage.ru_utime + usage.ru_stime) * 1000, 3),
-            "wall_ms": round(wall * 1000, 3),
-            "maxrss_kb": int(usage.ru_maxrss),
-            "timed_out": timed_out,
-        }
-        write_all(status_fd, json.dumps(summary).encode() + b"\n")
-        code = 0
-    except BaseException as exc:
-        with contextlib.suppress(BaseException):
-            write_all(status_fd, json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
-    finally:
-        os._exit(code)
+def clone_into_namespaces(pylibc: Any) -> int:
+    """fork(), but the child is PID 1 of a new PID namespace and alone in a new IPC namespace.
+
+    os.fork() takes no flags, so this is the raw clone syscall wrapped in CPython's own fork hooks
+    (what os.fork does around fork()). glibc caches the thread id; the server is PID 1 of the
+    sandbox, and the child PID 1 of its namespace, so the cached value stays true in the child.
+    ``pylibc`` is libc loaded as a PyDLL: the GIL stays held across the call, as os.fork holds it."""
+    api = ctypes.pythonapi
+    api.PyOS_BeforeFork()
+    flags = _CLONE_NEWPID | _CLONE_NEWIPC | _SIGCHLD
+    pid = int(pylibc.syscall(_SYS_CLONE[platform.machine()], flags, 0, 0, 0, 0))
+    if pid == 0:
+        api.PyOS_AfterFork_Child()
+        return 0
+    error = ctypes.get_errno()
+    api.PyOS_AfterFork_Parent()
+    if pid < 0:
+        raise OSError(error, f"clone(CLONE_NEWPID | CLONE_NEWIPC) failed: {os.strerror(error)}")
+    return pid
 
 
 # --- The server -----------------------------------------------------------------------------------
@@ -785,6 +770,9 @@ class Server:
         # user namespace; proven once here, else emptied file by file.
         self._mounted = False
         self.remount = mode == "bwrap" and self._fresh_mounts()
+        # Each test in its own PID and IPC namespaces: under bubblewrap, where the server is PID 1.
+        self.pylibc = ctypes.PyDLL(None, use_errno=True)
+        self.namespaces = mode == "bwrap" and os.getpid() == 1 and platform.machine() in _SYS_CLONE
 
     def run_test(self, message: dict[str, Any], fds: list[int]) -> dict[str, Any]:
         meta = {
@@ -794,59 +782,56 @@ class Server:
             "sandboxed": self.mode == "bwrap",
             "workdir": self.workdir,
         }
-        status_r, status_w = os.pipe()
         try:
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the supervisor, measured through its summary
+            pid = clone_into_namespaces(self.pylibc) if self.namespaces else os.fork()
+            if pid == 0:  # pragma: no cover - the test, measured through its report
                 self.sock.close()
-                os.close(status_r)
-                supervise(meta, fds, status_w, self.libc)
+                test_main(meta, fds, self.libc)
         finally:
             for fd in fds:
                 os.close(fd)
-            os.close(status_w)
-        summary = self._await_summary(status_r, message["id"], meta["wall_seconds"] + 5.0)
-        os.close(status_r)
-        os.waitpid(pid, 0)
+        started = time.monotonic()
+        pidfd = os.pidfd_open(pid)
+        try:
+            timed_out = self._wait(pid, pidfd, message["id"], started + meta["wall_seconds"])
+        finally:
+            os.close(pidfd)
+        if timed_out:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _pid, status, usage = os.wait4(pid, 0)
+        wall = time.monotonic() - started
         cleanup_ok = self._sweep()
-        if "error" in summary:
-            return {"ok": False, "error": str(summary["error"])}
-        return {"ok": True, **summary, "cleanup_ok": cleanup_ok}
+        return {
+            "ok": True,
+            "exit_code": os.waitstatus_to_exitcode(status),
+            "cpu_ms": round((usage.ru_utime + usage.ru_stime) * 1000, 3),
+            "wall_ms": round(wall * 1000, 3),
+            "maxrss_kb": int(usage.ru_maxrss),
+            "timed_out": timed_out,
+            "cleanup_ok": cleanup_ok,
+        }
 
-    def _await_summary(self, status_r: int, run_id: int, limit: float) -> dict[str, Any]:
-        """The supervisor's two lines (the test's pid, then its summary), acting on kill requests
-        from the judge meanwhile (output over its limit)."""
-        deadline = time.monotonic() + limit
-        buffer = b""
-        test_pid = None
+    def _wait(self, pid: int, pidfd: int, run_id: int, deadline: float) -> bool:
+        """Until the test ends (False) or its wall clock runs out (True); meanwhile the judge may
+        ask for it to be stopped (it printed or returned more than allowed)."""
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return {"error": "the supervisor did not report in time"}
-            watched: list[Any] = [status_r, self.sock]
+                return True
+            watched: list[Any] = [pidfd, self.sock]
             ready, _, _ = select.select(watched, [], [], remaining)
+            if pidfd in ready:
+                return False
             if self.sock in ready:
                 request, extra = receive(self.sock)
                 for fd in extra:
                     os.close(fd)
                 if request is None:
                     raise EOFError
-                if request.get("op") == "kill" and request.get("id") == run_id and test_pid:
+                if request.get("op") == "kill" and request.get("id") == run_id:
                     with contextlib.suppress(ProcessLookupError):
-                        os.kill(test_pid, signal.SIGKILL)
-            if status_r in ready:
-                chunk = os.read(status_r, 4096)
-                if not chunk:
-                    return {"error": "the supervisor died"}
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    item = json.loads(line)
-                    if "pid" in item:
-                        test_pid = int(item["pid"])
-                    else:
-                        summary: dict[str, Any] = item
-                        return summary
+                        os.kill(pid, signal.SIGKILL)
 
     def _fresh_mounts(self) -> bool:
         """A new, empty tmpfs on /tmp and /dev/shm, the previous one (whatever it holds, however
@@ -991,6 +976,7 @@ def main(argv: list[str]) -> int:
             "numpy": numpy.__version__,
             "seccomp": server.seccomp,
             "fresh_mounts": server.remount,
+            "namespaces": server.namespaces,
             "profile": profile,
             "vm_kb": _memory_kb("VmSize"),
             "rss_kb": child_rss_kb,

@@ -149,7 +149,9 @@ def worker_profile(*sources: str | None) -> str:
 def render_input(problem: Problem, test: ProblemTest) -> str:
     if test.kind == "script":
         return test.code or ""
-    parts = [repr(a) for a in test.args] + [f"{k}={v!r}" for k, v in test.kwargs.items()]
+    parts = [show(a, MAX_DETAIL_CHARS) for a in test.args] + [
+        f"{k}={show(v, MAX_DETAIL_CHARS)}" for k, v in test.kwargs.items()
+    ]
     text = f"{problem.function}({', '.join(parts)})"
     return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 3] + "..."
 

@@ -308,7 +308,9 @@ class JudgePool:
                     no_bubblewrap_message(f"bubblewrap could not start a sandbox here ({first})")
                 ) from None
             raise JudgeUnavailable(f"the code judge could not start: {detail}") from None
-        if launch.kind == "bubblewrap" and not info.get("fresh_mounts"):
+        if launch.kind == "bubblewrap" and not (
+            info.get("fresh_mounts") and info.get("namespaces")
+        ):
             worker.close()
             raise SandboxRefused(
                 no_bubblewrap_message(
