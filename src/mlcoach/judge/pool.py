@@ -342,6 +342,8 @@ class JudgePool:
                 for index, worker in enumerate(self._idle):
                     if worker.profile == profile:
                         return self._idle.pop(index)
+                if profile == "base" and self._idle and self._count >= self.size:
+                    return self._idle.pop(0)  # a "data" worker runs anything: no restart needed
                 if self._count < self.size:
                     self._count += 1
                     break
