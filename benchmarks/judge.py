@@ -2,10 +2,12 @@
 
 The naive way starts a fresh `python` for each test, which imports NumPy, runs the submission and
 prints the result. The judge keeps warm fork servers (NumPy already imported) inside bubblewrap and
-forks one child per test.
+forks, per test, a supervisor in new PID and IPC namespaces and the test under it, then gives the
+next test fresh /tmp and /dev/shm mounts.
 
-Run: .venv/bin/python benchmarks/judge.py [--submissions 40] [--baseline-submissions 3]
-Targets: at least 20x faster than the baseline; a median under 100 ms for a 10-test submission.
+Run: .venv/bin/python benchmarks/judge.py [--submissions 40] [--back-to-back 200]
+Targets: at least 15x the baseline's latency for a NumPy submission; at least 8x its throughput
+over 200 submissions back to back (2 workers against 2 baseline processes).
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ def main() -> int:
     )
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--baseline-submissions", type=int, default=3)
+    parser.add_argument("--back-to-back", type=int, default=200)
     options = parser.parse_args()
     tests = len(PROBLEM.tests)
 
@@ -122,7 +125,7 @@ def main() -> int:
 
         judged()  # both workers have run once
         latencies = [timed(judged) for _ in range(options.submissions)]
-        judge_rate = throughput(judged, options.submissions * 2)
+        judge_rate = throughput(judged, options.back_to_back)
         sandbox = pool.sandbox_note
 
     baseline = [timed(baseline_submission) for _ in range(options.baseline_submissions)]
@@ -140,19 +143,17 @@ def main() -> int:
     print(f"worker start-up (2 in parallel, once): {startup * 1000:.0f} ms")
     print(
         f"judge     per submission: median {judge_median * 1000:.1f} ms, p90 {judge_p90 * 1000:.1f} ms; "
-        f"per test {judge_median / tests * 1000:.2f} ms; {judge_rate:.1f} submissions/s on 2 workers"
+        f"per test {judge_median / tests * 1000:.2f} ms; {judge_rate:.1f} submissions/s on 2 workers "
+        f"({options.back_to_back} back to back)"
     )
     print(
         f"baseline  per submission: median {baseline_median * 1000:.0f} ms; "
         f"per test {baseline_median / tests * 1000:.1f} ms; {baseline_rate:.2f} submissions/s on 2 processes"
     )
     print(f"speed-up: {ratio:.1f}x latency, {judge_rate / baseline_rate:.1f}x throughput")
-    met_ratio = ratio >= 20
-    met_latency = judge_median < 0.100
-    print(f"target >= 20x faster: {'met' if met_ratio else 'NOT met'}")
-    print(
-        f"target < 100 ms median for a {tests}-test submission: {'met' if met_latency else 'NOT met'}"
-    )
+    print(f"target >= 15x latency: {'met' if ratio >= 15 else 'NOT met'}")
+    rate_ratio = judge_rate / baseline_rate
+    print(f"target >= 8x throughput back to back: {'met' if rate_ratio >= 8 else 'NOT met'}")
     return 0
 
 

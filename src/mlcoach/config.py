@@ -43,6 +43,8 @@ class Settings:
     auth: bool = False
     # Team mode: who may create an account (open, closed, or invite: with a code an admin made).
     signup: str = "open"
+    # The code judge's sandbox: "bubblewrap" (required) or "none" (explicit opt-out, single-user only).
+    judge_sandbox: str = "bubblewrap"
 
     @property
     def uses_default_database(self) -> bool:
@@ -56,6 +58,7 @@ _DESCRIPTIONS = {
     "deck_dir": "folder with the user's own decks",
     "auth": "on: accounts and sign-in for a team server; off: one local user, loopback only",
     "signup": "team mode: open (anyone may sign up), closed, or invite (`mlcoach users invite`)",
+    "judge_sandbox": "bubblewrap (required), or none: run submissions unsandboxed, single-user only",
 }
 
 
@@ -136,6 +139,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"signup is {sources['signup'].value!r} (from {sources['signup'].source}); "
             f"use {', '.join(SIGNUP_MODES)}"
         )
+    judge_sandbox = (pick("judge_sandbox", "bubblewrap", file_values, file_label) or "").lower()
+    if judge_sandbox not in ("bubblewrap", "none"):
+        raise ConfigError(
+            f"judge_sandbox is {sources['judge_sandbox'].value!r} "
+            f"(from {sources['judge_sandbox'].source}); use bubblewrap or none"
+        )
 
     return Settings(
         data_dir=data_dir,
@@ -146,6 +155,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sources=sources,
         auth=auth,
         signup=signup,
+        judge_sandbox=judge_sandbox,
     )
 
 

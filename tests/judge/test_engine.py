@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from mlcoach.judge import JudgePool, Verdict, judge_submission
-from tests.judge.conftest import TEST_PROBLEMS, Judge, needs_bwrap
+from tests.judge.conftest import SANDBOX, TEST_PROBLEMS, Judge, needs_bwrap
 
 pytestmark = needs_bwrap
 
@@ -136,7 +136,7 @@ def test_concurrent_submissions_from_many_threads(pool: JudgePool) -> None:
 
 
 def test_workers_are_recycled_after_n_submissions() -> None:
-    with JudgePool(size=1, recycle_after=2) as pool:
+    with JudgePool(size=1, recycle_after=2, sandbox=SANDBOX) as pool:
         seen = []
         for _ in range(5):
             with pool.lease() as lease:
@@ -146,7 +146,7 @@ def test_workers_are_recycled_after_n_submissions() -> None:
 
 
 def test_closing_a_pool_stops_its_workers() -> None:
-    pool = JudgePool(size=2)
+    pool = JudgePool(size=2, sandbox=SANDBOX)
     pool.start()
     processes = [w.proc for w in pool._idle]
     assert len(processes) == 2 and all(p.poll() is None for p in processes)

@@ -13,7 +13,7 @@ import pytest
 
 from mlcoach.catalog import Problem, load_catalog
 from mlcoach.judge import JudgePool, JudgeResult, Verdict, judge_submission
-from tests.judge.conftest import TEST_PROBLEMS, needs_bwrap
+from tests.judge.conftest import SANDBOX, TEST_PROBLEMS, needs_bwrap
 
 pytestmark = needs_bwrap
 
@@ -37,7 +37,7 @@ def outcomes() -> Iterator[dict[tuple[str, int], JudgeResult]]:
         code = problem.reference_solution if index < 0 else problem.wrong_solutions[index]
         return case, judge_submission(problem, code, pool=pool)
 
-    with JudgePool(size=2) as pool, ThreadPoolExecutor(max_workers=2) as threads:
+    with JudgePool(size=2, sandbox=SANDBOX) as pool, ThreadPoolExecutor(max_workers=2) as threads:
         yield dict(threads.map(run, CASES))
 
 

@@ -5,7 +5,8 @@ Use :func:`judge_submission` (thread-safe, shares one pool of warm workers per p
 """
 
 from mlcoach.judge.engine import close, compile_problem, default_pool, judge_submission
-from mlcoach.judge.pool import JudgePool, JudgeUnavailable
+from mlcoach.judge.pool import JudgePool
+from mlcoach.judge.sandbox import JudgeUnavailable, SandboxRefused
 from mlcoach.judge.verdicts import FailureDetail, JudgeResult, TestResult, Verdict
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "JudgePool",
     "JudgeResult",
     "JudgeUnavailable",
+    "SandboxRefused",
     "TestResult",
     "Verdict",
     "close",

@@ -1,14 +1,24 @@
 """The fork server: runs INSIDE the sandbox, never imported by the judge itself.
 
-It starts once, imports NumPy, then forks one fresh child per test. The server never runs user code:
-only children do, each from the same clean state, so nothing a submission does reaches the next.
+It starts once, imports NumPy (and, for the "data" profile, pandas, SciPy and scikit-learn), then
+forks one fresh process per test. The server is a zygote: it never runs user code and never reads a
+byte of a submission, its inputs or its outputs. The judge hands those over as file descriptors
+(a memfd holding the request, pipes for stdout, stderr and the report), which the server passes on
+unread; the test reads its request itself and writes straight to the judge. So every test starts
+from a state that never held another submission's code, input or output.
 
-This file uses only the standard library (and NumPy, imported at start-up) because the sandbox shows
-it nothing else. The judge sends its source into the sandbox and runs it with ``python -I -S``.
+Per test the server clones the test into new PID and IPC namespaces (PID 1 of its namespace: it
+cannot name the server or any earlier test; its SysV shared memory and message queues die with
+it), enforces the wall clock and reports the test's exit status and resource use. The test drops
+every capability, sets its limits and installs the seccomp filter before it reads the submission.
 
-Protocol on the pipes it inherits as stdin/stdout: frames of a 4-byte big-endian length followed by
-UTF-8 JSON. Requests: ``{"op": "run", ...}`` and ``{"op": "exit"}``. The child's own report reaches
-the judge as an opaque string; the judge, outside the sandbox, parses and checks it.
+This file uses only the standard library (and the preloaded packages) because the sandbox shows it
+nothing else. The judge sends its source into the sandbox and runs it with ``python -I -S``.
+
+Protocol on a Unix SOCK_SEQPACKET socket (fd given on the command line): one UTF-8 JSON object per
+packet, file descriptors attached with SCM_RIGHTS. Requests: ``{"op": "run", "id": n, ...}`` with
+four descriptors, ``{"op": "kill", "id": n}`` and ``{"op": "exit"}``; replies: ``{"ready": ...}``
+once, then one ``{"ok": ..., "id": n, ...}`` per run.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import ctypes
+import fcntl
 import functools
 import gc
 import io
@@ -26,7 +37,7 @@ import platform
 import resource
 import select
 import signal
-import struct
+import socket
 import sys
 import time
 import traceback
@@ -44,32 +55,11 @@ BIG_INT_BITS = 2048
 # --- Framing --------------------------------------------------------------------------------------
 
 
-def read_exact(fd: int, n: int) -> bytes:
-    chunks = []
-    while n:
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
         view = view[written:]
-
-
-def read_frame(fd: int) -> Any:
-    (length,) = struct.unpack(">I", read_exact(fd, 4))
-    return json.loads(read_exact(fd, length))
-
-
-def write_frame(fd: int, message: Any) -> None:
-    payload = json.dumps(message, allow_nan=True).encode("utf-8")
-    write_all(fd, struct.pack(">I", len(payload)) + payload)
 
 
 # --- Plain data: what a child may hand back -------------------------------------------------------
@@ -256,6 +246,19 @@ _SYSCALLS: dict[str, tuple[int, int | None]] = {
     "rt_sigqueueinfo": (129, 138),
     "rt_tgsigqueueinfo": (297, 240),
     "socket": (41, 198),
+    # Calls that name another process: a test may aim them only at itself (pid or who 0).
+    "prlimit64": (302, 261),
+    "sched_setaffinity": (203, 122),
+    "sched_setscheduler": (144, 119),
+    "sched_setparam": (142, 118),
+    "sched_setattr": (314, 274),
+    "setpriority": (141, 140),
+    "ioprio_set": (251, 30),
+    # ...and calls that reach into another process's memory or scheduling, with no use here.
+    "migrate_pages": (256, 238),
+    "move_pages": (279, 239),
+    "process_madvise": (440, 440),
+    "process_mrelease": (448, 448),
 }
 _ARCHES = {"x86_64": (0xC000003E, 0), "aarch64": (0xC00000B7, 1)}
 _BY_ARGUMENT = {
@@ -266,6 +269,13 @@ _BY_ARGUMENT = {
     "rt_sigqueueinfo",
     "rt_tgsigqueueinfo",
     "socket",
+    "prlimit64",
+    "sched_setaffinity",
+    "sched_setscheduler",
+    "sched_setparam",
+    "sched_setattr",
+    "setpriority",
+    "ioprio_set",
 }
 
 _LD_W_ABS = 0x20
@@ -288,8 +298,9 @@ def seccomp_supported() -> bool:
 
 def seccomp_program(own_pid: int) -> list[tuple[int, int, int, int]]:
     """The BPF filter: no new processes (threads are fine), no signals to other processes, no
-    sockets but Unix ones, and none of the syscalls that reach outside a process (ptrace, mount,
-    namespaces, kernel modules, keyrings, io_uring...)."""
+    sockets but Unix ones, no limits, priorities or CPU affinity set on another process, and none
+    of the syscalls that reach outside a process (ptrace, mount, namespaces, kernel modules,
+    keyrings, io_uring...)."""
     arch, column = _ARCHES[platform.machine()]
     numbers: dict[str, int] = {}
     for name, pair in _SYSCALLS.items():
@@ -327,7 +338,18 @@ def seccomp_program(own_pid: int) -> list[tuple[int, int, int, int]]:
     for name in ("tgkill", "rt_tgsigqueueinfo"):
         jump(_JEQ, numbers[name], "tgid", 0)
     jump(_JEQ, numbers["socket"], "socket", 0)
+    for name in ("prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam"):
+        jump(_JEQ, numbers[name], "self_first", 0)
+    jump(_JEQ, numbers["sched_setattr"], "self_first", 0)
+    for name in ("setpriority", "ioprio_set"):  # (which, who): who 0 is the caller itself
+        jump(_JEQ, numbers[name], "self_second", 0)
     ret(_ALLOW)
+    label("self_first")  # the pid is args[0]: only 0, "this process"
+    ld(16)
+    jump(_JEQ, 0, "allow", "eperm")
+    label("self_second")
+    ld(24)  # args[1], low word
+    jump(_JEQ, 0, "allow", "eperm")
     label("clone")
     ld(16)  # args[0], low word: the clone flags
     jump(_JSET, _CLONE_THREAD, "allow", "eperm")
@@ -562,21 +584,62 @@ def _set_limits(limits: dict[str, Any]) -> None:
     both(resource.RLIMIT_CORE, 0)
 
 
-def child_main(request: dict[str, Any], fds: dict[str, int], libc: Any) -> None:
-    """Everything after fork() in the child. Never returns."""
+def _read_request(fd: int) -> dict[str, Any]:
+    size = os.fstat(fd).st_size
+    chunks = []
+    offset = 0
+    while offset < size:
+        chunk = os.pread(fd, min(size - offset, 1 << 20), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    request: dict[str, Any] = json.loads(b"".join(chunks))
+    return request
+
+
+_CAP_VERSION_3 = 0x20080522
+_PR_CAP_AMBIENT = 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
+
+
+def drop_capabilities(libc: Any) -> None:
+    """No capability left, even inside the sandbox's own user namespace (the server keeps
+    CAP_SYS_ADMIN there to make namespaces and fresh /tmp mounts; a test must not)."""
+    header = (ctypes.c_uint32 * 2)(_CAP_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    if libc.capset(ctypes.byref(header), ctypes.byref(data)) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def test_main(meta: dict[str, Any], fds: list[int], libc: Any) -> None:
+    """Everything in the test process (PID 1 of its own namespace). Never returns."""
     status = 71
     try:
+        # Out of the way first, so no dup2() below lands on a descriptor still to be moved.
+        request_fd, stdout_fd, stderr_fd, result_fd = (
+            fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in fds
+        )
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.dup2(fds["stdout"], 1)
-        os.dup2(fds["stderr"], 2)
-        os.dup2(fds["result"], RESULT_FD)
-        os.closerange(RESULT_FD + 1, 1 << 16)  # the protocol pipes, and every pipe of the server
+        os.dup2(stdout_fd, 1)
+        os.dup2(stderr_fd, 2)
+        os.dup2(result_fd, RESULT_FD)
+        request_copy = RESULT_FD + 1
+        os.dup2(request_fd, request_copy)
+        os.closerange(request_copy + 1, 1 << 16)  # the server's socket and every other descriptor
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(number, signal.SIG_DFL)
-        _set_limits(request["limits"])
-        if request.get("seccomp"):
+        if meta.get("sandboxed"):
+            drop_capabilities(libc)
+        os.chdir(meta["workdir"])
+        request = _read_request(request_copy)
+        os.close(request_copy)
+        request["limits"] = meta["limits"]
+        _set_limits(meta["limits"])
+        if meta.get("seccomp"):
             install_seccomp(libc, os.getpid())
         out = io.TextIOWrapper(
             io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace"
@@ -591,7 +654,9 @@ def child_main(request: dict[str, Any], fds: dict[str, int], libc: Any) -> None:
         for name, stream in (("stdout", out), ("stderr", err), ("stdin", stdin)):
             setattr(sys, name, stream)
             setattr(sys, f"__{name}__", stream)  # setattr: typeshed marks these final
-        report = _run_user_code(request)
+        report = _run_checker(request) if request.get("kind") == "check" else None
+        if report is None:
+            report = _run_user_code(request)
         for stream in (out, err):
             with contextlib.suppress(BaseException):
                 stream.flush()
@@ -617,6 +682,49 @@ def child_main(request: dict[str, Any], fds: dict[str, int], libc: Any) -> None:
         os._exit(status)
 
 
+def _run_checker(request: dict[str, Any]) -> dict[str, Any]:
+    """A problem's custom checker, run here like a submission: check(expected, actual)."""
+    namespace: dict[str, Any] = {"__name__": "mlcoach_checker", "__builtins__": builtins}
+    try:
+        exec(compile(request["code"], "checker.py", "exec", dont_inherit=True), namespace)
+        check = namespace.get("check")
+        if not _callable(check):
+            return {"status": "checker_error", "message": "the checker defines no check()"}
+        verdict = check(from_plain(request["expected"]), from_plain(request["actual"]))
+    except _BaseException as exc:
+        return {"status": "ok", "value": [False, f"{type(exc).__name__}: {exc}"[:500]]}
+    if type(verdict) is tuple and len(verdict) == 2:
+        return {"status": "ok", "value": [bool(verdict[0]), str(verdict[1])[:500]]}
+    return {"status": "ok", "value": [bool(verdict), ""]}
+
+
+_CLONE_NEWIPC = 0x08000000
+_CLONE_NEWPID = 0x20000000
+_SIGCHLD = 17
+_SYS_CLONE = {"x86_64": 56, "aarch64": 220}
+
+
+def clone_into_namespaces(pylibc: Any) -> int:
+    """fork(), but the child is PID 1 of a new PID namespace and alone in a new IPC namespace.
+
+    os.fork() takes no flags, so this is the raw clone syscall wrapped in CPython's own fork hooks
+    (what os.fork does around fork()). glibc caches the thread id; the server is PID 1 of the
+    sandbox, and the child PID 1 of its namespace, so the cached value stays true in the child.
+    ``pylibc`` is libc loaded as a PyDLL: the GIL stays held across the call, as os.fork holds it."""
+    api = ctypes.pythonapi
+    api.PyOS_BeforeFork()
+    flags = _CLONE_NEWPID | _CLONE_NEWIPC | _SIGCHLD
+    pid = int(pylibc.syscall(_SYS_CLONE[platform.machine()], flags, 0, 0, 0, 0))
+    if pid == 0:
+        api.PyOS_AfterFork_Child()
+        return 0
+    error = ctypes.get_errno()
+    api.PyOS_AfterFork_Parent()
+    if pid < 0:
+        raise OSError(error, f"clone(CLONE_NEWPID | CLONE_NEWIPC) failed: {os.strerror(error)}")
+    return pid
+
+
 # --- The server -----------------------------------------------------------------------------------
 
 
@@ -628,99 +736,129 @@ def _memory_kb(field: str) -> int:
     return 0
 
 
+MAX_PACKET = 1 << 16
+FDS_PER_RUN = 4
+_CLONE_NEWNS = 0x00020000
+_MS_NOSUID = 2
+_MS_NODEV = 4
+_MNT_DETACH = 2
+
+
+def receive(sock: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
+    data, fds, _flags, _addr = socket.recv_fds(sock, MAX_PACKET, FDS_PER_RUN)
+    if not data:
+        for fd in fds:
+            os.close(fd)
+        return None, []
+    return json.loads(data), fds
+
+
+def send(sock: socket.socket, message: dict[str, Any]) -> None:
+    sock.sendall(json.dumps(message).encode("utf-8"))
+
+
 class Server:
-    def __init__(self, mode: str, workdir: str) -> None:
+    def __init__(self, mode: str, workdir: str, sock: socket.socket) -> None:
         self.mode = mode
         self.workdir = workdir
+        self.sock = sock
         self.libc = _libc()
         self.seccomp = seccomp_supported()
         if self.seccomp:
             prepared_filter()
+        # Fresh mounts for /tmp and /dev/shm after each test need CAP_SYS_ADMIN in the sandbox's
+        # user namespace; proven once here, else emptied file by file.
+        self._mounted = False
+        self.remount = mode == "bwrap" and self._fresh_mounts()
+        # Each test in its own PID and IPC namespaces: under bubblewrap, where the server is PID 1.
+        self.pylibc = ctypes.PyDLL(None, use_errno=True)
+        self.namespaces = mode == "bwrap" and os.getpid() == 1 and platform.machine() in _SYS_CLONE
 
-    def run_test(self, request: dict[str, Any]) -> dict[str, Any]:
-        out_cap = int(request["output_bytes"])
-        wall_limit = float(request["wall_seconds"])
-        pipes = {name: os.pipe() for name in ("stdout", "stderr", "result")}
-        request["seccomp"] = self.seccomp
-        started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child, measured through its report
-            child_main(request, {name: w for name, (_r, w) in pipes.items()}, self.libc)
-        for _r, w in pipes.values():
-            os.close(w)
-        readers = {r: name for name, (r, _w) in pipes.items()}
-        caps = {"stdout": out_cap + 1, "stderr": MAX_STDERR_BYTES, "result": MAX_RESULT_BYTES + 1}
-        data: dict[str, bytearray] = {name: bytearray() for name in pipes}
-        flags = {"timed_out": False, "output_exceeded": False, "result_exceeded": False}
-        # A pidfd makes the child's exit selectable; without one (not Linux), poll for it.
-        pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
-        waited: tuple[int, int, Any] | None = None
-        deadline = started + wall_limit
+    def run_test(self, message: dict[str, Any], fds: list[int]) -> dict[str, Any]:
+        meta = {
+            "limits": message["limits"],
+            "wall_seconds": float(message["wall_seconds"]),
+            "seccomp": self.seccomp,
+            "sandboxed": self.mode == "bwrap",
+            "workdir": self.workdir,
+        }
         try:
-            while waited is None or readers:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    flags["timed_out"] = True
-                    break
-                watch = list(readers)
-                if waited is None and pidfd is not None:
-                    watch.append(pidfd)
-                elif waited is None:
-                    remaining = min(remaining, 0.005)
-                    reaped = os.wait4(pid, os.WNOHANG)
-                    if reaped[0]:
-                        waited = reaped
-                        continue
-                ready, _, _ = select.select(watch, [], [], remaining)
-                for fd in ready:
-                    if fd == pidfd:
-                        waited = os.wait4(pid, 0)
-                        continue
-                    name = readers[fd]
-                    chunk = os.read(fd, 1 << 16)
-                    if not chunk:
-                        del readers[fd]
-                        os.close(fd)
-                        continue
-                    buffer = data[name]
-                    room = caps[name] - len(buffer)
-                    buffer += chunk[:room]
-                    if len(chunk) >= room and name != "stderr":
-                        flags["output_exceeded" if name == "stdout" else "result_exceeded"] = True
-                if flags["output_exceeded"] or flags["result_exceeded"]:
-                    break  # the child is killed below, whatever it was doing
-            wall = time.monotonic() - started
-            if waited is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                waited = os.wait4(pid, 0)
+            pid = clone_into_namespaces(self.pylibc) if self.namespaces else os.fork()
+            if pid == 0:  # pragma: no cover - the test, measured through its report
+                self.sock.close()
+                test_main(meta, fds, self.libc)
         finally:
-            if pidfd is not None:
-                os.close(pidfd)
-            for fd in readers:
+            for fd in fds:
                 os.close(fd)
-        _pid, status, usage = waited
+        started = time.monotonic()
+        pidfd = os.pidfd_open(pid)
+        try:
+            timed_out = self._wait(pid, pidfd, message["id"], started + meta["wall_seconds"])
+        finally:
+            os.close(pidfd)
+        if timed_out:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _pid, status, usage = os.wait4(pid, 0)
+        wall = time.monotonic() - started
         cleanup_ok = self._sweep()
         return {
+            "ok": True,
             "exit_code": os.waitstatus_to_exitcode(status),
             "cpu_ms": round((usage.ru_utime + usage.ru_stime) * 1000, 3),
             "wall_ms": round(wall * 1000, 3),
             "maxrss_kb": int(usage.ru_maxrss),
-            "stdout": data["stdout"][:out_cap].decode("utf-8", "replace"),
-            "stdout_bytes": len(data["stdout"]),
-            "stderr": data["stderr"].decode("utf-8", "replace"),
-            "report": data["result"].decode("utf-8", "replace")
-            if not flags["result_exceeded"]
-            else None,
+            "timed_out": timed_out,
             "cleanup_ok": cleanup_ok,
-            **flags,
         }
 
+    def _wait(self, pid: int, pidfd: int, run_id: int, deadline: float) -> bool:
+        """Until the test ends (False) or its wall clock runs out (True); meanwhile the judge may
+        ask for it to be stopped (it printed or returned more than allowed)."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            watched: list[Any] = [pidfd, self.sock]
+            ready, _, _ = select.select(watched, [], [], remaining)
+            if pidfd in ready:
+                return False
+            if self.sock in ready:
+                request, extra = receive(self.sock)
+                for fd in extra:
+                    os.close(fd)
+                if request is None:
+                    raise EOFError
+                if request.get("op") == "kill" and request.get("id") == run_id:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+
+    def _fresh_mounts(self) -> bool:
+        """A new, empty tmpfs on /tmp and /dev/shm, the previous one (whatever it holds, however
+        deep) detached in O(1). The first call moves the server into a mount namespace of its own
+        user namespace, where it may mount: bubblewrap's own mounts there are locked, so ours go
+        on top of them."""
+        os.chdir("/")
+        try:
+            if not self._mounted and self.libc.unshare(_CLONE_NEWNS) != 0:
+                return False
+            for folder, size in (("/tmp", TMP_BYTES), ("/dev/shm", SHM_BYTES)):
+                path = folder.encode()
+                if self._mounted and self.libc.umount2(path, _MNT_DETACH) != 0:
+                    return False
+                options = f"size={size},mode=1777".encode()
+                flags = _MS_NOSUID | _MS_NODEV
+                if self.libc.mount(b"tmpfs", path, b"tmpfs", flags, options) != 0:
+                    return False
+            self._mounted = True
+            return True
+        finally:
+            os.chdir(self.workdir)
+
     def _sweep(self) -> bool:
-        """Leave nothing behind for the next test: no process, no file."""
+        """Leave nothing behind for the next test: no process, no file, whatever the tree."""
         if self.mode == "bwrap":
-            # The server is PID 1 of the sandbox's own PID namespace: this reaches every other
-            # process, so nothing a child started can outlive its test. Orphans are ours to reap.
+            # The test's PID namespace died with it; this only guards against a stray process.
             with contextlib.suppress(ProcessLookupError):
                 os.kill(-1, signal.SIGKILL)
             try:
@@ -728,57 +866,95 @@ class Server:
                     pass
             except ChildProcessError:
                 pass
+            if self.remount:
+                return self._fresh_mounts()
         ok = True
         for folder in (self.workdir, "/dev/shm") if self.mode == "bwrap" else (self.workdir,):
-            ok = _empty_folder(folder) and ok
+            ok = empty_folder(folder) and ok
         return ok
 
 
-def _empty_folder(folder: str) -> bool:
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
+SWEEP_SECONDS = 2.0
+SWEEP_ENTRIES = 200_000
+TMP_BYTES = 64 * 1024 * 1024
+SHM_BYTES = 8 * 1024 * 1024
+
+
+def empty_folder(folder: str, budget_seconds: float = SWEEP_SECONDS) -> bool:
+    """Remove everything under ``folder``, without recursion (no tree is too deep) and within a
+    time and entry budget; False if anything is left, and the judge then replaces the worker."""
+    deadline = time.monotonic() + budget_seconds
+    seen = 0
+    stack = [folder]
     ok = True
-    for entry in entries:
+    while stack:
+        path = stack[-1]
         try:
-            if entry.is_dir(follow_symlinks=False):
-                os.chmod(entry.path, 0o700)
-                ok = _empty_folder(entry.path) and ok
-                os.rmdir(entry.path)
-            else:
-                os.unlink(entry.path)
+            entries = list(os.scandir(path))
+        except FileNotFoundError:
+            stack.pop()
+            continue
         except OSError:
-            ok = False
+            return False
+        subfolders = []
+        for entry in entries:
+            seen += 1
+            if seen > SWEEP_ENTRIES or time.monotonic() > deadline:
+                return False
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    os.chmod(entry.path, 0o700)
+                    subfolders.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                ok = False
+        if subfolders:
+            stack.extend(subfolders)
+            continue
+        stack.pop()
+        if path != folder:
+            try:
+                os.rmdir(path)
+            except OSError:
+                return False
     return ok
 
 
-def _preload() -> None:
+PRELOAD = {
+    "base": (
+        "array", "bisect", "collections", "copy", "dataclasses", "decimal", "fractions",
+        "functools", "heapq", "itertools", "math", "operator", "random", "re", "sqlite3",
+        "statistics", "string", "typing",
+    ),
+    "data": ("pandas", "scipy", "scipy.stats", "scipy.optimize", "scipy.sparse", "sklearn"),
+}  # fmt: skip
+
+
+def _preload(profile: str) -> None:
     """Import what submissions commonly use, once, so each fork finds it ready."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import numpy  # noqa: F401  - the reason this server exists
 
-    for name in (
-        "array", "bisect", "collections", "copy", "dataclasses", "decimal", "fractions", "functools",
-        "heapq", "itertools", "math", "operator", "random", "re", "statistics", "string", "typing",
-    ):  # fmt: skip
+    for name in PRELOAD["base"]:
         __import__(name)
+    if profile == "data":
+        for name in PRELOAD["data"]:
+            __import__(name)
 
 
 def main(argv: list[str]) -> int:
-    mode, workdir, *sites = argv
+    mode, workdir, sock_fd, profile, *sites = argv
     for site in reversed(sites):
         sys.path.insert(0, site)
-    _preload()
-    proto_in, proto_out = os.dup(0), os.dup(1)
+    sock = socket.socket(fileno=int(sock_fd))
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     os.chdir(workdir)
-    server = Server(mode, workdir)
-    # Non-dumpable: a child (same uid) can neither ptrace the server nor open its /proc/PID/fd or mem.
+    _preload(profile)
+    server = Server(mode, workdir, sock)
+    # Non-dumpable: a test (same uid) can neither ptrace the server nor open its /proc/PID/fd or mem.
     if hasattr(server.libc, "prctl"):
         server.libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     import numpy
@@ -792,29 +968,39 @@ def main(argv: list[str]) -> int:
     if pid == 0:  # pragma: no cover - exits at once
         os._exit(0)
     child_rss_kb = int(os.wait4(pid, 0)[2].ru_maxrss)
-    write_frame(
-        proto_out,
+    send(
+        sock,
         {
             "ready": True,
             "python": platform.python_version(),
             "numpy": numpy.__version__,
             "seccomp": server.seccomp,
+            "fresh_mounts": server.remount,
+            "namespaces": server.namespaces,
+            "profile": profile,
             "vm_kb": _memory_kb("VmSize"),
             "rss_kb": child_rss_kb,
         },
     )
     while True:
         try:
-            request = read_frame(proto_in)
+            request, fds = receive(sock)
+        except (EOFError, OSError):
+            return 0
+        if request is None or request.get("op") == "exit":
+            return 0
+        if request.get("op") != "run" or len(fds) != FDS_PER_RUN:
+            for fd in fds:
+                os.close(fd)
+            continue  # a late kill for a test already over
+        try:
+            reply: dict[str, Any] = {"id": request["id"], **server.run_test(request, fds)}
         except EOFError:
             return 0
-        if request.get("op") == "exit":
-            return 0
-        try:
-            reply: dict[str, Any] = {"ok": True, **server.run_test(request)}
         except Exception as exc:  # report, do not die: the judge decides whether to recycle us
-            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        write_frame(proto_out, reply)
+            reply = {"id": request.get("id"), "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        send(sock, reply)
+        del reply, request  # nothing of this test stays in the server's frame
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
-"""Comparing a test's actual value with the expected one. Runs outside the sandbox, on plain data.
+"""Comparing a test's actual value with the expected one. Runs outside the sandbox, on plain data
+(a problem's custom checker is the exception: it is code, so it runs in the sandbox, see engine).
 
 Both sides are normalised the same way first: NumPy arrays become lists, NumPy scalars Python
-scalars, tuples lists, sets sorted lists. Every check returns why it failed, in the user's words.
+scalars, tuples lists, sets sorted lists. The exact and unordered checkers are type-aware: 3.0 is
+not 3 and True is not 1 (a problem that wants them equal uses the numeric checker). Every check
+returns why it failed, in the user's words, and renders any value safely (huge ints, deep or cyclic
+structures, huge strings).
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,7 +44,7 @@ def normalise(value: Any) -> Any:
         try:
             return sorted(items)
         except TypeError:
-            return sorted(items, key=repr)
+            return sorted(items, key=show)
     tolist = getattr(value, "tolist", None)
     if callable(tolist) and type(value).__module__.startswith("numpy"):
         return normalise(tolist())
@@ -56,8 +59,87 @@ def _key(value: Any) -> Any:
     return normalise(value)
 
 
+# Above this many bits an int is not turned into decimal digits (Python refuses past 4,300 digits,
+# and the conversion is quadratic): it is shown by its size and its first and last digits.
+BIG_INT_BITS = 10_000
+MAX_SHOWN_ITEMS = 50
+EXACT_DIGITS_BITS = 300_000
+MAX_SHOWN_DEPTH = 20
+
+
+def _show_int(value: int) -> str:
+    size = abs(value)
+    bits = size.bit_length()
+    if bits <= BIG_INT_BITS:
+        return int.__repr__(value)
+    sign = "-" if value < 0 else ""
+    last = f"{size % 10**12:012d}"
+    if bits > EXACT_DIGITS_BITS:  # counting the digits exactly would take too long
+        about = math.floor(bits * math.log10(2)) + 1
+        return f"<{sign}int of about {about} digits, ending …{last}>"
+    shift = math.floor((bits - 1) * math.log10(2)) - 15
+    lead = str(size // 10**shift)
+    return f"<{sign}int of {shift + len(lead)} digits: {sign}{lead[:12]}…{last}>"
+
+
+def _render(value: Any, budget: list[int], depth: int, seen: set[int]) -> str:
+    """repr() that stops early: a character budget, a depth limit, cycles marked."""
+    if budget[0] <= 0:
+        return "..."
+    kind = type(value)
+    if kind is bool or value is None:
+        text = repr(value)
+    elif isinstance(value, int):
+        text = _show_int(int(value))
+    elif isinstance(value, str | bytes):
+        text = repr(value[: budget[0]])
+        if len(value) > budget[0]:
+            text += f" (+{len(value) - budget[0]} more)"
+    elif isinstance(value, float | complex):
+        text = repr(value)
+    elif isinstance(value, list | tuple | set | frozenset | dict):
+        if id(value) in seen:
+            return "<cycle>"
+        if depth >= MAX_SHOWN_DEPTH:
+            return "[...]"
+        seen.add(id(value))
+        brackets = "[]" if kind is list else "()" if kind is tuple else "{}"
+        if isinstance(value, set | frozenset) and not value:
+            return f"{kind.__name__}()"
+        parts: list[str] = []
+        items = list(value.items()) if isinstance(value, dict) else list(value)
+        for item in items[:MAX_SHOWN_ITEMS]:
+            if budget[0] <= 0:
+                break
+            if isinstance(value, dict):
+                key, val = item
+                part = (
+                    f"{_render(key, budget, depth + 1, seen)}: "
+                    f"{_render(val, budget, depth + 1, seen)}"
+                )
+            else:
+                part = _render(item, budget, depth + 1, seen)
+            parts.append(part)
+        if len(parts) < len(items):
+            parts.append("...")
+        seen.discard(id(value))
+        tail = "," if kind is tuple and len(items) == 1 else ""
+        text = brackets[0] + ", ".join(parts) + tail + brackets[1]
+    else:
+        try:
+            text = repr(value)
+        except Exception as exc:  # a repr that fails must not fail the judge
+            text = f"<{kind.__name__}: repr failed with {type(exc).__name__}>"
+    budget[0] -= len(text)
+    return text
+
+
 def show(value: Any, limit: int = MAX_SHOWN) -> str:
-    text = repr(value)
+    """A readable repr of any value, at most ``limit`` characters, whatever the value holds."""
+    try:
+        text = _render(value, [limit], 0, set())
+    except (RecursionError, MemoryError, ValueError):
+        text = f"<a {type(value).__name__} too large to show>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -81,10 +163,44 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+def _same(expected: Any, actual: Any) -> bool:
+    """Equal values of the same types, all the way down (NaN equals NaN)."""
+    stack = [(expected, actual)]
+    while stack:
+        e, a = stack.pop()
+        if type(e) is not type(a):
+            return False
+        if isinstance(e, list):
+            if len(e) != len(a):
+                return False
+            stack.extend(zip(e, a, strict=True))
+        elif isinstance(e, dict):
+            keys = {_typed_key(k): k for k in e}
+            other = {_typed_key(k): k for k in a}
+            if keys.keys() != other.keys():
+                return False
+            stack.extend((e[keys[k]], a[other[k]]) for k in keys)
+        elif isinstance(e, float) and math.isnan(e):
+            if not math.isnan(a):
+                return False
+        elif e != a:
+            return False
+    return True
+
+
+def _typed_key(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return ("t", tuple(_typed_key(v) for v in value))
+    return (type(value).__name__, value)
+
+
 def check_exact(expected: Any, actual: Any) -> CheckOutcome:
-    if expected == actual:
+    if _same(expected, actual):
         return PASS
-    return CheckOutcome(False, f"expected {show(expected)}, got {show(actual)}")
+    why = f"expected {show(expected)}, got {show(actual)}"
+    if expected == actual:  # equal values of different types: say which
+        why += f" ({_kind(expected)}, not {_kind(actual)})"
+    return CheckOutcome(False, why)
 
 
 def check_numeric(
@@ -98,14 +214,15 @@ def check_numeric(
     if isinstance(expected, int) and isinstance(actual, int):
         if expected == actual:
             return PASS
-        return CheckOutcome(False, f"{_where(path)}expected {expected}, got {actual}")
+        return CheckOutcome(False, f"{_where(path)}expected {show(expected)}, got {show(actual)}")
     if isinstance(expected, int | float) and isinstance(actual, int | float):
         e, a = float(expected), float(actual)
         if (math.isnan(e) and math.isnan(a)) or math.isclose(e, a, rel_tol=rtol, abs_tol=atol):
             return PASS
         return CheckOutcome(
             False,
-            f"{_where(path)}expected {expected!r}, got {actual!r} (tolerance: rtol={rtol:g}, atol={atol:g})",
+            f"{_where(path)}expected {show(expected)}, got {show(actual)} "
+            f"(tolerance: rtol={rtol:g}, atol={atol:g})",
         )
     if isinstance(expected, complex) and isinstance(actual, complex | int | float):
         as_complex = complex(actual)
@@ -133,15 +250,15 @@ def check_numeric(
                 False, f"{_where(path)}expected {_kind(expected)}, got {_kind(actual)}"
             )
         if set(expected) != set(actual):
-            missing = sorted(map(repr, set(expected) - set(actual)))
-            extra = sorted(map(repr, set(actual) - set(expected)))
+            missing = sorted(map(show, set(expected) - set(actual)))
+            extra = sorted(map(show, set(actual) - set(expected)))
             parts = [
                 f"missing keys {', '.join(missing)}" if missing else "",
                 f"unexpected keys {', '.join(extra)}" if extra else "",
             ]
             return CheckOutcome(False, f"{_where(path)}" + "; ".join(p for p in parts if p))
         for key in expected:
-            outcome = check_numeric(expected[key], actual[key], rtol, atol, f"{path}[{key!r}]")
+            outcome = check_numeric(expected[key], actual[key], rtol, atol, f"{path}[{show(key)}]")
             if not outcome.ok:
                 return outcome
         return PASS
@@ -151,20 +268,14 @@ def check_numeric(
 
 
 def _canonical(value: Any) -> Any:
-    """A hashable stand-in with the same equality as ``==`` on plain data (1 == 1.0, True == 1)."""
-    if isinstance(value, bool | int):
-        return ("n", int(value))
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ("nan",)
-        return ("n", int(value)) if value.is_integer() else ("n", value)
+    """A hashable stand-in that is equal exactly when :func:`_same` says so."""
+    if isinstance(value, float) and math.isnan(value):
+        return ("nan",)
     if isinstance(value, list | tuple):
         return ("l", tuple(_canonical(v) for v in value))
     if isinstance(value, dict):
-        return (
-            "d",
-            tuple(sorted(((_canonical(k), _canonical(v)) for k, v in value.items()), key=repr)),
-        )
+        items = [(_canonical(k), _canonical(v)) for k, v in value.items()]
+        return ("d", frozenset(items))
     return ("o", type(value).__name__, value)
 
 
@@ -190,25 +301,17 @@ def check_unordered(expected: Any, actual: Any) -> CheckOutcome:
     return CheckOutcome(False, f"expected {_kind(expected)} in any order; " + "; ".join(parts))
 
 
-_custom_cache: dict[str, Callable[[Any, Any], Any]] = {}
-_custom_lock = threading.Lock()
+# Runs a custom checker's code on (expected, actual); the engine's one runs it in the sandbox.
+CustomCheck = Callable[[str, Any, Any], CheckOutcome]
 
 
-def custom_check_function(code: str) -> Callable[[Any, Any], Any]:
-    """The ``check`` a problem's trusted checker code defines (content, not user code)."""
-    with _custom_lock:
-        function = _custom_cache.get(code)
-        if function is None:
-            namespace: dict[str, Any] = {"__name__": "mlcoach_checker"}
-            exec(compile(code, "<checker>", "exec"), namespace)
-            function = namespace.get("check")
-            if not callable(function):
-                raise ValueError("the custom checker does not define check(expected, actual)")
-            _custom_cache[code] = function
-        return function
+def _no_custom(code: str, expected: Any, actual: Any) -> CheckOutcome:
+    raise ValueError("a custom checker is code: it runs in the judge's sandbox, pass `custom`")
 
 
-def check_value(checker: Checker, expected: Any, actual: Any) -> CheckOutcome:
+def check_value(
+    checker: Checker, expected: Any, actual: Any, custom: CustomCheck | None = None
+) -> CheckOutcome:
     """Compare a call test's returned value with the expected one, as the problem's checker says."""
     expected, actual = normalise(expected), normalise(actual)
     if checker.kind == "numeric":
@@ -216,7 +319,8 @@ def check_value(checker: Checker, expected: Any, actual: Any) -> CheckOutcome:
     if checker.kind == "unordered":
         return check_unordered(expected, actual)
     if checker.kind == "custom":
-        return _run_custom(checker, expected, actual)
+        assert checker.code is not None
+        return (custom or _no_custom)(checker.code, expected, actual)
     return check_exact(expected, actual)
 
 
@@ -235,11 +339,14 @@ def _number(token: str) -> float | None:
         return None
 
 
-def check_output(checker: Checker, expected: str, actual: str) -> CheckOutcome:
+def check_output(
+    checker: Checker, expected: str, actual: str, custom: CustomCheck | None = None
+) -> CheckOutcome:
     """Compare a script test's printed output with the expected text."""
     want, got = output_lines(str(expected)), output_lines(actual)
     if checker.kind == "custom":
-        return _run_custom(checker, "\n".join(want), "\n".join(got))
+        assert checker.code is not None
+        return (custom or _no_custom)(checker.code, "\n".join(want), "\n".join(got))
     for number, (w, g) in enumerate(zip(want, got, strict=False), start=1):
         if w == g:
             continue
@@ -269,18 +376,3 @@ def _tokens_close(want: str, got: str, rtol: float, atol: float) -> bool:
         ):
             return False
     return True
-
-
-def _run_custom(checker: Checker, expected: Any, actual: Any) -> CheckOutcome:
-    assert checker.code is not None
-    function = custom_check_function(checker.code)
-    try:
-        verdict = function(expected, actual)
-    except Exception as exc:  # the answer's shape broke the checker: the answer is wrong
-        return CheckOutcome(
-            False, f"the checker could not accept this answer ({type(exc).__name__}: {exc})"
-        )
-    if isinstance(verdict, tuple) and len(verdict) == 2:
-        ok, reason = verdict
-        return CheckOutcome(bool(ok), "" if ok else str(reason))
-    return PASS if verdict else CheckOutcome(False, f"the checker rejected {show(actual)}")

@@ -1,11 +1,14 @@
 """Judging a submission: compile it, run each test in a fresh sandboxed child, check the results.
 
-Expected values never enter the sandbox: a child gets the code and the test's inputs, and its
-report comes back as JSON that is decoded and compared here.
+Expected values never enter a submission's sandbox: a child gets the code and the test's inputs, and
+its report comes back as JSON that is decoded and compared here. A problem's custom checker (content
+from a deck, so not trusted either) runs in a sandboxed child of its own, given the expected and the
+actual value.
 """
 
 from __future__ import annotations
 
+import ast
 import atexit
 import json
 import math
@@ -16,8 +19,15 @@ from typing import Any
 
 from mlcoach.catalog.models import Problem, ProblemTest
 from mlcoach.judge._forkserver import MAX_RESULT_BYTES, from_plain, to_plain
-from mlcoach.judge.checkers import CheckOutcome, check_output, check_value, normalise, show
-from mlcoach.judge.pool import JudgePool, Lease, WorkerFailed
+from mlcoach.judge.checkers import (
+    CheckOutcome,
+    CustomCheck,
+    check_output,
+    check_value,
+    normalise,
+    show,
+)
+from mlcoach.judge.pool import MAX_STDERR_BYTES, JudgePool, Lease, WorkerFailed
 from mlcoach.judge.verdicts import FailureDetail, JudgeResult, TestResult, Verdict, overall_verdict
 
 MAX_CODE_BYTES = 64 * 1024
@@ -70,7 +80,10 @@ def wall_seconds(time_ms: int) -> float:
 def build_request(
     problem: Problem, test: ProblemTest, code: str, worker_vm_kb: int
 ) -> dict[str, Any]:
-    """What the sandbox receives for one test: the code and the inputs, never the expected value."""
+    """What the sandbox receives for one test: the code and the inputs, never the expected value.
+
+    ``limits``, ``wall_seconds`` and ``output_bytes`` go to the fork server; the rest (the
+    payload: code and inputs) only to the test itself, see :func:`split_request`."""
     limits = problem.limits
     return {
         "op": "run",
@@ -97,10 +110,48 @@ def build_request(
     }
 
 
+def split_request(request: dict[str, Any]) -> tuple[dict[str, Any], bytes, dict[str, int]]:
+    """(control for the server, payload for the test only, byte caps for the test's pipes)."""
+    control = {"limits": request["limits"], "wall_seconds": request["wall_seconds"]}
+    payload = {k: v for k, v in request.items() if k not in ("op", "limits", "wall_seconds")}
+    caps = {
+        "stdout": int(request["output_bytes"]) + 1,
+        "stderr": MAX_STDERR_BYTES,
+        "report": MAX_RESULT_BYTES + 1,
+    }
+    return control, json.dumps(payload, allow_nan=True).encode("utf-8"), caps
+
+
+# Submissions importing these run on workers that preload them (an import costs the test seconds).
+DATA_PACKAGES = frozenset({"pandas", "scipy", "sklearn"})
+
+
+def worker_profile(*sources: str | None) -> str:
+    """ "data" when the code imports pandas, SciPy or scikit-learn, else "base"."""
+    for source in sources:
+        if not source:
+            continue
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            if any(name.split(".")[0] in DATA_PACKAGES for name in names):
+                return "data"
+    return "base"
+
+
 def render_input(problem: Problem, test: ProblemTest) -> str:
     if test.kind == "script":
         return test.code or ""
-    parts = [repr(a) for a in test.args] + [f"{k}={v!r}" for k, v in test.kwargs.items()]
+    parts = [show(a, MAX_DETAIL_CHARS) for a in test.args] + [
+        f"{k}={show(v, MAX_DETAIL_CHARS)}" for k, v in test.kwargs.items()
+    ]
     text = f"{problem.function}({', '.join(parts)})"
     return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 3] + "..."
 
@@ -147,9 +198,14 @@ def parse_report(raw: str | None) -> dict[str, Any] | str | None:
 
 
 def classify(
-    problem: Problem, test: ProblemTest, reply: dict[str, Any], baseline_rss_kb: int
+    problem: Problem,
+    test: ProblemTest,
+    reply: dict[str, Any],
+    baseline_rss_kb: int,
+    custom: CustomCheck | None = None,
 ) -> tuple[Classified, int]:
-    """Map what happened in the sandbox to a verdict. Pure: the reply is plain data."""
+    """Map what happened in the sandbox to a verdict. Pure but for ``custom``, which runs a
+    problem's custom checker (in the sandbox); the reply is plain data."""
     limits = problem.limits
     memory_kb = max(0, int(reply.get("maxrss_kb", 0)) - baseline_rss_kb)
     cpu_ms = float(reply.get("cpu_ms", 0.0))
@@ -230,7 +286,7 @@ def classify(
 
     if test.kind == "script":
         stdout = str(reply.get("stdout", ""))
-        outcome = check_output(problem.checker, test.expected, stdout)
+        outcome = check_output(problem.checker, test.expected, stdout, custom)
         return _from_outcome(outcome, stdout), memory_kb
     try:
         actual = from_plain(report.get("value"))
@@ -238,7 +294,7 @@ def classify(
         return Classified(
             Verdict.RUNTIME_ERROR, f"the test's result could not be read: {exc}"
         ), memory_kb
-    outcome = check_value(problem.checker, test.expected, actual)
+    outcome = check_value(problem.checker, test.expected, actual, custom)
     return _from_outcome(outcome, render_value(normalise(actual))), memory_kb
 
 
@@ -284,7 +340,8 @@ def judge_submission(
     results: list[TestResult] = []
     first_failure: FailureDetail | None = None
     failed_message: tuple[str, int | None] | None = None
-    with pool.lease() as lease:
+    profile = worker_profile(code, problem.reference_solution)
+    with pool.lease(profile) as lease:
         for index, test in selected:
             if stop_at_first_failure and failed_message is not None:
                 results.append(TestResult(index, test.name, test.hidden, Verdict.SKIPPED))
@@ -306,19 +363,32 @@ def judge_submission(
     )
 
 
+# Verdicts a broken worker could also explain: after one, a canary checks the worker.
+_SUSPECT = frozenset({Verdict.RUNTIME_ERROR, Verdict.TIME_LIMIT, Verdict.MEMORY_LIMIT})
+
+
 def _run_one(
     problem: Problem, test: ProblemTest, index: int, code: str, lease: Lease
 ) -> tuple[TestResult, FailureDetail | None]:
-    request = build_request(problem, test, code, lease.worker.baseline_vm_kb)
-    timeout = float(request["wall_seconds"]) + HOST_MARGIN_SECONDS
-    try:
-        reply = lease.run(request, timeout)
-    except WorkerFailed as exc:
-        message = (
-            f"the judge's worker failed twice on this test ({exc}); this is a fault in mlcoach"
-        )
-        return TestResult(index, test.name, test.hidden, Verdict.JUDGE_ERROR, message=message), None
-    classified, memory_kb = classify(problem, test, reply, lease.worker.baseline_rss_kb)
+    for attempt in (1, 2):
+        request = build_request(problem, test, code, lease.worker.baseline_vm_kb)
+        control, payload, caps = split_request(request)
+        timeout = float(request["wall_seconds"]) + HOST_MARGIN_SECONDS
+        try:
+            reply = lease.run(control, payload, caps, timeout)
+        except WorkerFailed as exc:
+            message = (
+                f"the judge's worker failed twice on this test ({exc}); this is a fault in mlcoach"
+            )
+            result = TestResult(index, test.name, test.hidden, Verdict.JUDGE_ERROR, message=message)
+            return result, None
+        custom = _sandboxed_checker(lease) if problem.checker.kind == "custom" else None
+        classified, memory_kb = classify(problem, test, reply, lease.worker.baseline_rss_kb, custom)
+        # A failure the worker itself could have caused: if a trivial test fails there too, the
+        # worker is replaced (by healthy()) and this test runs once more on the fresh one.
+        if attempt == 1 and classified.verdict in _SUSPECT and not lease.healthy():
+            continue
+        break
     visible = not test.hidden
     result = TestResult(
         index=index,
@@ -343,6 +413,58 @@ def _run_one(
             stderr=str(reply.get("stderr", ""))[:MAX_DETAIL_CHARS],
         )
     return result, detail
+
+
+CHECKER_LIMITS = {
+    "cpu_seconds": 10,
+    "file_bytes": FILE_BYTES,
+    "open_files": OPEN_FILES,
+    "processes": PROCESSES,
+}
+CHECKER_MEMORY_BYTES = 512 * 1024 * 1024
+
+
+def _sandboxed_checker(lease: Lease) -> CustomCheck:
+    """Runs a custom checker's check(expected, actual) in a fresh sandboxed child."""
+
+    def run(code: str, expected: Any, actual: Any) -> CheckOutcome:
+        payload = json.dumps(
+            {
+                "kind": "check",
+                "code": code,
+                "expected": to_plain(expected),
+                "actual": to_plain(actual),
+            },
+            allow_nan=True,
+        ).encode("utf-8")
+        limits = {
+            **CHECKER_LIMITS,
+            "address_space_bytes": lease.worker.baseline_vm_kb * 1024 + CHECKER_MEMORY_BYTES,
+        }
+        caps = {"stdout": 4096, "stderr": MAX_STDERR_BYTES, "report": 64 * 1024}
+        try:
+            reply = lease.run({"limits": limits, "wall_seconds": 20.0}, payload, caps, 40.0)
+        except WorkerFailed as exc:
+            return CheckOutcome(False, f"the problem's checker could not run ({exc})")
+        report = parse_report(reply.get("report"))
+        value = report.get("value") if isinstance(report, dict) else None
+        if (
+            not isinstance(report, dict)
+            or report.get("status") != "ok"
+            or not isinstance(value, list)
+            or len(value) != 2
+        ):
+            why = report.get("message") if isinstance(report, dict) else None
+            return CheckOutcome(
+                False,
+                f"the problem's checker failed ({why or 'exit code ' + str(reply.get('exit_code'))})",
+            )
+        ok, reason = value
+        if ok is True:
+            return CheckOutcome(True)
+        return CheckOutcome(False, str(reason) or f"the checker rejected {show(actual)}")
+
+    return run
 
 
 _default_pool: JudgePool | None = None

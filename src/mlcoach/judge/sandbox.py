@@ -1,8 +1,12 @@
-"""How a fork server is started: inside bubblewrap when it is there, with resource limits only when not.
+"""How a fork server is started: inside bubblewrap, or, only when the user opted in on a single-user
+machine (``MLCOACH_JUDGE_SANDBOX=none``), with resource limits and the seccomp filter alone.
 
 The bubblewrap sandbox shows the server nothing but the Python interpreter's own files, the system
-libraries and NumPy, all read-only; a private tmpfs is its /tmp and working folder; it has no network,
-its own PID, user, IPC and UTS namespaces, and dies with the judge.
+libraries and the scientific packages (NumPy, SciPy, pandas, scikit-learn and their dependencies),
+all read-only; a private tmpfs is its /tmp and working folder; it has no network, its own PID, user,
+IPC and UTS namespaces, and dies with the judge. It keeps CAP_SYS_ADMIN inside its own user
+namespace (nowhere else) to give each test new PID and IPC namespaces and fresh /tmp and /dev/shm
+mounts; every test drops all capabilities before it reads the submission.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ import site
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-SANDBOX_ENV = (
-    "MLCOACH_JUDGE_SANDBOX"  # "none" forces the rlimits-only mode (for tests and debugging)
-)
+from mlcoach.errors import MlcoachError
+
+SANDBOX_ENV = "MLCOACH_JUDGE_SANDBOX"  # "none": the user's explicit opt-out, single-user mode only
+INSTALL_HINT = "sudo apt-get install bubblewrap"
 SANDBOX_ROOT = "/opt/mlcoach"
 SERVER_PATH = f"{SANDBOX_ROOT}/forkserver.py"
 SITE_PATH = f"{SANDBOX_ROOT}/site"
@@ -28,9 +34,16 @@ TMP_BYTES = 64 * 1024 * 1024
 SHM_BYTES = 8 * 1024 * 1024
 SERVER_SOURCE = Path(__file__).with_name("_forkserver.py")
 SERVER_FD_TOKEN = "@SERVER_FD@"  # replaced by the descriptor that carries the server's source
+SOCKET_FD_TOKEN = "@SOCKET_FD@"  # replaced by the descriptor of the judge's socket
+# Importable in the sandbox: the packages ML problems use, and what they import in turn.
+SANDBOX_PACKAGES = (
+    "numpy", "scipy", "pandas", "sklearn", "dateutil", "six", "tzdata", "joblib", "threadpoolctl",
+    "cloudpickle", "narwhals",
+)  # fmt: skip
 
 BUBBLEWRAP_NOTE = (
-    "bubblewrap: no network, read-only system, private /tmp, own namespaces, seccomp filter"
+    "bubblewrap: no network, read-only system, private /tmp, own namespaces per test, "
+    "seccomp filter"
 )
 NO_SANDBOX_NOTE = "none — resource limits only"
 
@@ -68,13 +81,22 @@ def _numpy_package() -> Path:
     return Path(numpy.__file__).resolve().parent
 
 
-def _numpy_dirs() -> list[Path]:
-    package = _numpy_package()
-    dirs = [package]
-    libs = package.with_name("numpy.libs")  # the wheel's bundled OpenBLAS
-    if libs.is_dir():
-        dirs.append(libs)
-    return dirs
+def _package_paths() -> list[Path]:
+    """The sandbox's packages (folders or single modules) and the wheels' bundled libraries."""
+    import importlib.util
+
+    paths: list[Path] = []
+    for name in SANDBOX_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue  # optional: a problem that needs it says so when its import fails
+        origin = Path(spec.origin).resolve()
+        path = origin.parent if spec.submodule_search_locations else origin
+        paths.append(path)
+    site_dir = _numpy_package().parent
+    paths += sorted(site_dir.glob("*.libs"))  # numpy.libs, scipy.libs, scikit_learn.libs...
+    wanted = {"numpy", "scipy", "scikit_learn", "pandas"}
+    return [p for p in paths if not p.name.endswith(".libs") or p.name[:-5] in wanted]
 
 
 def _within(path: Path, roots: list[Path]) -> bool:
@@ -111,7 +133,7 @@ def _system_binds() -> tuple[list[str], list[Path]]:
     return args, bound
 
 
-def bubblewrap_launch(bwrap: str) -> Launch:
+def bubblewrap_launch(bwrap: str, profile: str = "base") -> Launch:
     python = interpreter()
     prefix = Path(os.path.realpath(sys.base_prefix))
     args, bound = _system_binds()
@@ -128,7 +150,7 @@ def bubblewrap_launch(bwrap: str) -> Launch:
         args += ["--ro-bind", str(python), str(python)]
     for hidden in _hidden_dirs(bound):
         args += ["--tmpfs", str(hidden), "--remount-ro", str(hidden)]
-    for source in _numpy_dirs():
+    for source in _package_paths():
         args += ["--ro-bind", str(source), f"{SITE_PATH}/{source.name}"]
     user = ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
     if _bwrap_supports(bwrap, "--disable-userns"):
@@ -138,6 +160,8 @@ def bubblewrap_launch(bwrap: str) -> Launch:
         "--unshare-all",
         *user,
         "--die-with-parent",
+        # Inside its own user namespace only: new PID/IPC namespaces and /tmp mounts per test.
+        "--cap-add", "CAP_SYS_ADMIN",
         # The server itself is PID 1: no reaper process of bubblewrap's that a child could inspect,
         # and the kernel ignores signals sent to PID 1 from inside its namespace.
         "--as-pid-1",
@@ -156,7 +180,8 @@ def bubblewrap_launch(bwrap: str) -> Launch:
         "--clearenv",
         *(item for key, value in _sandbox_env("/tmp").items() for item in ("--setenv", key, value)),
         "--",
-        str(python), "-I", "-S", "-B", SERVER_PATH, "bwrap", "/tmp", SITE_PATH,
+        str(python), "-I", "-S", "-B", SERVER_PATH, "bwrap", "/tmp", SOCKET_FD_TOKEN, profile,
+        SITE_PATH,
     ]  # fmt: skip
     return Launch(
         argv=tuple(argv),
@@ -171,11 +196,14 @@ def _sandbox_env(tmp: str) -> dict[str, str]:
     return {**THREAD_ENV, "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
 
 
-def rlimits_launch(workdir: Path, reason: str) -> Launch:
+def rlimits_launch(workdir: Path, reason: str, profile: str = "base") -> Launch:
     """No sandbox: the server and its children only get resource limits and the seccomp filter."""
     python = interpreter()
     site_dir = _numpy_package().parent
-    argv = (str(python), "-I", "-S", "-B", str(SERVER_SOURCE), "none", str(workdir), str(site_dir))
+    argv = (
+        str(python), "-I", "-S", "-B", str(SERVER_SOURCE), "none", str(workdir), SOCKET_FD_TOKEN,
+        profile, str(site_dir),
+    )  # fmt: skip
     return Launch(
         argv=argv,
         env=_sandbox_env(str(workdir)),
@@ -197,13 +225,45 @@ def _bwrap_supports(bwrap: str, option: str) -> bool:
     return option in help_text
 
 
-def find_bubblewrap() -> tuple[str | None, str]:
-    """The bwrap binary to use, or None and why not."""
-    if os.environ.get(SANDBOX_ENV, "").lower() == "none":
-        return None, f"{SANDBOX_ENV}=none"
+class JudgeUnavailable(MlcoachError):
+    """No fork server could be started at all."""
+
+
+class SandboxRefused(JudgeUnavailable):
+    """The judge will not run code: no working sandbox, and no explicit opt-out allowed."""
+
+
+def no_bubblewrap_message(why: str) -> str:
+    return (
+        f"the code judge needs bubblewrap to run submissions safely, and {why}. Install it "
+        f"({INSTALL_HINT}), or, on a single-user machine only, set {SANDBOX_ENV}=none to run "
+        "submissions with resource limits alone"
+    )
+
+
+def sandbox_choice(environ: Mapping[str, str] | None = None) -> str:
+    """ "bubblewrap" or "none" (the user's explicit opt-out), from the settings in force.
+
+    Raises :class:`SandboxRefused` when "none" is asked for in team mode (MLCOACH_AUTH=on): other
+    people's code must never run unsandboxed."""
+    from mlcoach.config import load_settings
+
+    settings = load_settings(environ)
+    if settings.judge_sandbox == "none":
+        if settings.auth:
+            raise SandboxRefused(
+                f"{SANDBOX_ENV}=none is refused in team mode (MLCOACH_AUTH=on): other users' code "
+                f"must run in the bubblewrap sandbox ({INSTALL_HINT})"
+            )
+        return "none"
+    return "bubblewrap"
+
+
+def find_bubblewrap() -> str:
+    """The bwrap binary to use; :class:`SandboxRefused` if there is none."""
     if not sys.platform.startswith("linux"):
-        return None, "bubblewrap needs Linux"
+        raise SandboxRefused(no_bubblewrap_message("bubblewrap needs Linux"))
     found = shutil.which("bwrap")
     if found is None:
-        return None, "bubblewrap (bwrap) is not installed; install the 'bubblewrap' package"
-    return found, ""
+        raise SandboxRefused(no_bubblewrap_message("bubblewrap (bwrap) is not installed"))
+    return found
