@@ -16,6 +16,16 @@ CORPUS = Path(__file__).parent / "corpus"
 EXAMPLES = sorted(p.parent for p in CORPUS.glob("*/expected.yaml"))
 
 
+def _realistic(example: Path) -> bool:
+    return "\nset: realistic" in (example / "expected.yaml").read_text(encoding="utf-8")
+
+
+# the first 30 examples are textbook cases held to exact places; the realistic set is measured in
+# aggregate against the goals (below)
+CLASSIC = [p for p in EXAMPLES if not _realistic(p)]
+REALISTIC = [p for p in EXAMPLES if _realistic(p)]
+
+
 def _expected(example: Path) -> dict[str, Any]:
     data = yaml.safe_load((example / "expected.yaml").read_text(encoding="utf-8"))
     assert isinstance(data, dict), f"{example.name}/expected.yaml is not a mapping"
@@ -45,7 +55,7 @@ def test_the_corpus_is_there_and_uses_contract_ids() -> None:
             assert label["id"] in RULES, f"{example.name}: unknown id {label['id']}"
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+@pytest.mark.parametrize("example", CLASSIC, ids=[p.name for p in CLASSIC])
 def test_corpus_example(example: Path) -> None:
     expected = _expected(example)
     labels = expected.get("findings") or []
