@@ -7,6 +7,7 @@ import re
 from mlcoach.review import libraries as lib
 from mlcoach.review.context import ReviewContext, describe
 from mlcoach.review.flow import Evaluation, Flow, ModelFit
+from mlcoach.review.flow.library_models.sklearn_model import shuffles
 from mlcoach.review.values import Estimator, Plain, estimators_in, rows_overlap
 
 _SELECTION_WORDS = re.compile(
@@ -21,6 +22,9 @@ def check_model(ctx: ReviewContext) -> None:
         _test_set_selection(ctx, flow)
         _tuning_without_validation(ctx, flow)
         _unstratified_cv(ctx, flow)
+        _target_leakage(ctx, flow)
+        _random_split_on_time_series(ctx, flow)
+        _many_models_on_test(ctx, flow)
 
 
 def _leaks(ctx: ReviewContext, flow: Flow) -> None:
@@ -28,6 +32,15 @@ def _leaks(ctx: ReviewContext, flow: Flow) -> None:
         exposed = describe(leak.exposed.site)
         if leak.kind == "preprocessing":
             transform = flow.transforms[leak.source]
+            if transform.name in lib.TARGET_ENCODERS:
+                ctx.add(
+                    "leakage/target-leakage",
+                    transform.where,
+                    f"{transform.name} learns each category's mean label from rows that include "
+                    f"the test rows, which are split off or scored afterwards ({exposed}).",
+                    related=[leak.exposed.site],
+                )
+                continue
             if transform.kind == "statistic":
                 what = f"A statistic ({transform.name}) computed over all rows is written into the data"
             else:
@@ -286,3 +299,124 @@ def model_fits(ctx: ReviewContext) -> list[ModelFit]:
 
 def target_value(fit: ModelFit) -> Plain | None:
     return fit.target if isinstance(fit.target, Plain) else None
+
+
+def _is_feature(flow: Flow, fit: ModelFit, column: str) -> bool:
+    """Whether ``column`` is among the inputs of ``fit``: named in its column list, or (when the
+    inputs are "the frame minus some columns") never dropped anywhere."""
+    if fit.features is not None:
+        return column in fit.features
+    return column not in flow.dropped_columns
+
+
+def _target_leakage(ctx: ReviewContext, flow: Flow) -> None:
+    """A feature computed from the label, or the label computed from a column that stays a feature."""
+    for fit in flow.fits.values():
+        if _is_dummy(fit) or fit.estimator.category not in ("model", "pipeline", "search", None):
+            continue
+        target = target_value(fit)
+        labels = set(target.columns or ()) if target is not None else set()
+        if not labels:
+            continue
+        for derived in flow.derived:
+            if derived.column in labels:
+                kept = sorted(s for s in derived.sources - labels if _is_feature(flow, fit, s))
+                if kept:
+                    ctx.add(
+                        "leakage/target-leakage",
+                        derived.where,
+                        f"The label {derived.column!r} is computed from {', '.join(map(repr, kept))} "
+                        f"({describe(derived.where.site)}), which stays among the features of "
+                        f"{fit.estimator.name} ({describe(fit.where.site)}).",
+                        related=[fit.where.site],
+                    )
+                continue
+            used = derived.sources & labels
+            if not used or not _is_feature(flow, fit, derived.column):
+                continue
+            if derived.aggregated and all(
+                r.path and all(flow.side_roles.get(step) == "train" for step in r.path)
+                for r in derived.rows
+            ):
+                continue  # an encoding learned on the training rows only
+            how = "a group statistic of" if derived.aggregated else "computed from"
+            ctx.add(
+                "leakage/target-leakage",
+                derived.where,
+                f"The feature {derived.column!r} is {how} the label {sorted(used)[0]!r} "
+                f"({describe(derived.where.site)}) and is given to {fit.estimator.name} "
+                f"({describe(fit.where.site)}).",
+                related=[fit.where.site],
+            )
+
+
+def _random_split_on_time_series(ctx: ReviewContext, flow: Flow) -> None:
+    if not flow.time_orders:
+        return
+    ordered: dict[int, str] = {}
+    for order in flow.time_orders:
+        for origin in order.origins:
+            ordered.setdefault(origin, f"{order.how} at {describe(order.where.site)}")
+    for split in flow.splits.values():
+        if not split.shuffled:
+            continue
+        evidence = [ordered[o] for o in sorted(split.origins) if o in ordered]
+        if not evidence:
+            continue
+        what = (
+            "train_test_split shuffles the rows"
+            if split.kind == "train_test_split"
+            else (
+                f"{split.splitter.name if split.splitter else 'The splitter'} draws folds at random"
+            )
+        )
+        ctx.add(
+            "leakage/random-split-on-time-series",
+            split.where if split.splitter is None else split.splitter.site,
+            f"The data is ordered in time ({evidence[0]}), but {what} "
+            f"({describe(split.where.site)}): the model trains on rows from after the ones it is "
+            "tested on.",
+            related=[split.where.site],
+        )
+    for cv in flow.cross_validations.values():
+        splitters = [e for e in estimators_in(cv.cv) if shuffles(e)] if cv.cv else []
+        evidence = [ordered[r.origin] for r in cv.rows if r.origin in ordered]
+        if splitters and evidence:
+            ctx.add(
+                "leakage/random-split-on-time-series",
+                splitters[0].site,
+                f"The data is ordered in time ({evidence[0]}), but {splitters[0].name} draws the "
+                f"cross-validation folds at random ({describe(cv.where.site)}).",
+                related=[cv.where.site],
+            )
+
+
+def _many_models_on_test(ctx: ReviewContext, flow: Flow) -> None:
+    """Several different models each scored on the test set, none validated another way: the
+    comparison is made on the test set even without an explicit max() or loop."""
+    if flow.has_validation():
+        return
+    by_fit: dict[int, Evaluation] = {}
+    labels: set[str] = set()
+    for evaluation in sorted(flow.evaluations.values(), key=lambda e: e.where.site[1:]):
+        if evaluation.kind == "cv" or not flow.is_test(evaluation.rows):
+            continue
+        for fit_id in evaluation.fits:
+            fit = flow.fits.get(fit_id)
+            if fit is None or _is_dummy(fit) or _cross_validated(flow, fit.estimator):
+                continue
+            by_fit.setdefault(fit_id, evaluation)
+            labels.add(_model_label(fit.estimator))
+    if len(labels) < MANY_MODELS:
+        return
+    first = min(by_fit.values(), key=lambda e: e.where.site[1:])
+    ctx.add(
+        "leakage/test-set-model-selection",
+        first.where,
+        f"{len(labels)} different models ({', '.join(sorted(labels))}) are each scored on the test "
+        "set and nothing else (no validation split, no cross-validation) compares them, so the "
+        "choice among them is made on the test set.",
+    )
+
+
+MANY_MODELS = 4

@@ -29,7 +29,11 @@ _METRIC_PATTERNS: dict[str, str] = {
     "log_loss": r"\blog[ _-]?loss\b|cross[ -]entropy",
 }
 _METRIC = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _METRIC_PATTERNS.items()), re.I)
-_NUMBER = r"(?P<number>\d+(?:\.\d+)?)(?![\d.]*-?[A-Za-z])\s*(?P<percent>%|percent\b)?"
+# "23,384" and "1,234.5" are one number (thousands separators); "0.91 ± 0.02" claims 0.91
+_NUMBER = (
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)(?![\d.,]*-?[A-Za-z])"
+    r"\s*(?P<percent>%|percent\b)?"
+)
 # after a metric name: a few words that say "is/of/=", then the number
 _AFTER = re.compile(r"^[^\d\n.;:!?]{0,40}?[:=]?\s*" + _NUMBER, re.I)
 _AFTER_COLON = re.compile(r"^\s*[:=]\s*" + _NUMBER, re.I)
@@ -57,7 +61,7 @@ class Printed:
 
 def _claim(metric: str, number: str, percent: bool, line: int) -> Claim | None:
     try:
-        value = float(number.rstrip("%").strip())
+        value = float(number.rstrip("%").strip().replace(",", ""))
     except ValueError:
         return None
     decimals = len(number.split(".", 1)[1].rstrip("% ")) if "." in number else 0
@@ -109,7 +113,7 @@ def printed_values(text: str) -> list[Printed]:
         for match in _METRIC.finditer(line):
             after = _AFTER_COLON.match(line[match.end() :]) or _AFTER.match(line[match.end() :])
             if after:
-                value = float(after.group("number"))
+                value = float(after.group("number").replace(",", ""))
                 if after.group("percent"):
                     value /= 100
                 found.append(Printed(_metric_of(match), value))

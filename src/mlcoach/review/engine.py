@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from mlcoach import __version__
@@ -68,7 +69,16 @@ def review_submission(submission: Submission, options: ReviewOptions) -> Report:
     units = load_units(submission)
     flows = analyse_units(units)
     ctx = ReviewContext(submission=submission, options=options, units=units, flows=flows)
+    unreviewed: set[str] = set()
     for unit in units:
+        reason = not_reviewed(unit)
+        if reason is not None:
+            ctx.add(
+                "input/not-reviewed", ctx.whole(unit), f"{unit.rel} was not reviewed: {reason}."
+            )
+            ctx.notes.append(f"{unit.rel}: not reviewed ({reason})")
+            unreviewed.add(unit.rel)
+            continue
         for chunk in unit.chunks:
             if chunk.syntax_error:
                 where = f"cell {chunk.cell}" if chunk.cell is not None else unit.rel
@@ -83,8 +93,12 @@ def review_submission(submission: Submission, options: ReviewOptions) -> Report:
     check_model(ctx)
     check_results(ctx)
     check_code(ctx)
+    # what the checks say about a file they could not read (no metric, no baseline...) is unknown
+    kept = [
+        f for f in ctx.findings if f.id == "input/not-reviewed" or f.location.file not in unreviewed
+    ]
     findings = sorted(
-        ctx.findings,
+        kept,
         key=lambda f: (
             -SEVERITY_RANK[f.severity],
             f.location.file or "",
@@ -120,11 +134,41 @@ def review_submission(submission: Submission, options: ReviewOptions) -> Report:
     )
 
 
+def not_reviewed(unit: Unit) -> str | None:
+    """Why ``unit`` could not be analysed (so its findings are unknown), or None.
+
+    A script that does not parse is not reviewed at all; a notebook is not reviewed when it was
+    written for Python 2 or when at least a third of its code cells do not parse (one broken cell
+    among many is skipped with a note instead)."""
+    broken = [c for c in unit.chunks if c.syntax_error]
+    if not broken:
+        return None
+    first = broken[0]
+    where = f"cell {first.cell}, " if first.cell is not None else ""
+    error = f"{where}{first.syntax_error}"
+    if not unit.is_notebook:
+        return f"it is not valid Python 3 ({error})"
+    language = ""
+    if unit.notebook is not None:
+        kernel = unit.notebook.get("metadata", {}).get("kernelspec", {}) or {}
+        info = unit.notebook.get("metadata", {}).get("language_info", {}) or {}
+        language = f"{kernel.get('name', '')} {info.get('version', '')}"
+    if re.search(r"python2|\b2\.\d", language):
+        return f"it was written for Python 2 ({error})"
+    code_cells = [c for c in unit.chunks if c.code.strip()]
+    if len(broken) * 3 >= max(1, len(code_cells)):
+        return f"{len(broken)} of {len(code_cells)} code cells are not valid Python 3 ({error})"
+    return None
+
+
 def score(findings: list[Finding]) -> list[ObjectiveScore]:
-    """Each objective starts at 5 and loses points for the findings counted against it."""
+    """Each objective starts at 5 and loses points for the findings counted against it. A file
+    that could not be reviewed counts against every objective: nothing in it was checked."""
     scores = []
     for key, title in OBJECTIVES.items():
-        indexes = [i for i, f in enumerate(findings) if f.objective == key]
+        indexes = [
+            i for i, f in enumerate(findings) if f.objective == key or f.id == "input/not-reviewed"
+        ]
         penalty = sum(PENALTY[findings[i].severity] for i in indexes)
         value = max(0.0, MAX_SCORE - penalty)
         scores.append(

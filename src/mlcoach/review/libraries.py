@@ -38,6 +38,7 @@ STATEFUL_TRANSFORMS = frozenset(
         "JamesSteinEncoder",
         "MEstimateEncoder",
         "HashingEncoder",
+        "GLMMEncoder",
         # text
         "CountVectorizer",
         "TfidfVectorizer",
@@ -256,6 +257,32 @@ STOCHASTIC = frozenset(
 # Splitters that only draw random numbers when asked to shuffle.
 SHUFFLE_SPLITTERS = frozenset(
     {"KFold", "StratifiedKFold", "RepeatedKFold", "RepeatedStratifiedKFold", "StratifiedGroupKFold"}
+)
+
+# encoders that learn each category's mean label: fitted on the test rows, they leak the label
+TARGET_ENCODERS = frozenset(
+    {
+        "TargetEncoder",
+        "MEstimateEncoder",
+        "LeaveOneOutEncoder",
+        "CatBoostEncoder",
+        "JamesSteinEncoder",
+        "WOEEncoder",
+        "GLMMEncoder",
+    }
+)
+
+# scikit-learn's function forms of the scalers: fitted on whatever rows they are given
+SCALING_FUNCTIONS = frozenset(
+    {
+        "scale",
+        "minmax_scale",
+        "robust_scale",
+        "maxabs_scale",
+        "quantile_transform",
+        "power_transform",
+        "normalize",
+    }
 )
 
 SPLIT_FUNCTIONS = frozenset({"train_test_split"})

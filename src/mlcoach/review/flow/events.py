@@ -47,6 +47,8 @@ class Split:
     where: Where
     splitter: Estimator | None = None
     sides: set[str] = field(default_factory=set)
+    shuffled: bool = False  # rows drawn at random rather than cut in order
+    origins: set[int] = field(default_factory=set)  # the data sets it splits
 
 
 @dataclass
@@ -73,6 +75,7 @@ class ModelFit:
     rows: frozenset[RowSet]
     where: Where
     target: Value = UNKNOWN
+    features: tuple[str, ...] | None = None  # the columns it was fitted on, when they are named
 
 
 @dataclass
@@ -130,6 +133,27 @@ class Imputation:
 
 
 @dataclass
+class DerivedColumn:
+    """``frame[column] = <expression over other columns>``: where a column's values come from."""
+
+    column: str
+    sources: frozenset[str]  # the columns the expression reads
+    where: Where
+    rows: frozenset[RowSet]  # the rows of the frame written to
+    aggregated: bool  # through a group statistic (a mean/target encoding), not row by row
+
+
+@dataclass
+class TimeOrder:
+    """Evidence that the rows of a data set are ordered in time (sorted or indexed by a date, or
+    features computed from neighbouring rows), so a random split lets the model see the future."""
+
+    origins: frozenset[int]
+    where: Where
+    how: str
+
+
+@dataclass
 class Flow:
     """Everything the interpreter saw in one program."""
 
@@ -146,6 +170,10 @@ class Flow:
     eval_sets: list[EvalSet] = field(default_factory=list)
     imputations: list[Imputation] = field(default_factory=list)
     estimators: dict[int, Estimator] = field(default_factory=dict)
+    derived: list[DerivedColumn] = field(default_factory=list)
+    dropped_columns: set[str] = field(default_factory=set)
+    time_orders: list[TimeOrder] = field(default_factory=list)
+    deduplicated: set[int] = field(default_factory=set)  # origins whose duplicate rows are dropped
     side_roles: dict[tuple[int, str], str | None] = field(default_factory=dict)
     named_sides: set[tuple[int, str]] = field(default_factory=set)
     used_sides: set[tuple[int, str]] = field(default_factory=set)

@@ -27,9 +27,10 @@ from mlcoach.review.flow.common import (
     unpack,
     with_loop,
 )
-from mlcoach.review.flow.events import Flow, role_from_name
+from mlcoach.review.flow.events import Flow, Origin, role_from_name
 from mlcoach.review.flow.library_models.pandas_model import PandasModel
 from mlcoach.review.flow.library_models.sklearn_model import SklearnModel
+from mlcoach.review.flow.library_models.torch_model import TorchModel
 from mlcoach.review.sources import Unit
 from mlcoach.review.values import (
     EMPTY,
@@ -104,7 +105,7 @@ class ModuleResolver:
         return namespace
 
 
-class Interpreter(PandasModel, SklearnModel):
+class Interpreter(PandasModel, SklearnModel, TorchModel):
     def __init__(self, flow: Flow, modules: ModuleResolver | None = None) -> None:
         self.flow = flow
         self.modules = modules
@@ -205,7 +206,7 @@ class Interpreter(PandasModel, SklearnModel):
     def s_Assign(self, node: ast.Assign) -> None:
         value = self.expr(node.value)
         for target in node.targets:
-            self.assign(target, value)
+            self.assign(target, value, node.value)
 
     def s_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -365,10 +366,12 @@ class Interpreter(PandasModel, SklearnModel):
 
     # ----- assignment -----
 
-    def assign(self, target: ast.expr, value: Value) -> None:
+    def assign(self, target: ast.expr, value: Value, source: ast.expr | None = None) -> None:
         if isinstance(target, ast.Name):
             self.bind(target.id, value)
         elif isinstance(target, ast.Tuple | ast.List):
+            if isinstance(source, ast.Call) and isinstance(value, Plain) and _raw_rows(value):
+                value = self.separate_parts(target, value)
             parts = unpack(value, target.elts)
             for element, part in zip(target.elts, parts, strict=True):
                 if isinstance(element, ast.Starred):
@@ -376,13 +379,15 @@ class Interpreter(PandasModel, SklearnModel):
                 else:
                     self.assign(element, part)
         elif isinstance(target, ast.Subscript):
-            self.assign_subscript(target, value)
+            self.assign_subscript(target, value, source)
         elif isinstance(target, ast.Attribute):
             self.expr(target.value)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value)
 
-    def assign_subscript(self, target: ast.Subscript, value: Value) -> None:
+    def assign_subscript(
+        self, target: ast.Subscript, value: Value, source: ast.expr | None = None
+    ) -> None:
         self.expr(target.value)
         index = self.expr(target.slice)
         root: ast.expr = target.value
@@ -400,6 +405,8 @@ class Interpreter(PandasModel, SklearnModel):
             merged = current.taint | incoming.replace(rows=current.taint.rows, loops=frozenset())
             self.bind(root.id, replace(current, taint=merged, columns=None, mask=None))
             self._imputation_by_assignment(target, value, current)
+            if target.value is root:
+                self.derived_column(target, source, current)
             return
         if target.value is root:  # d[key] = value on a container
             key = index.const if isinstance(index, Plain) else NOCONST
@@ -772,6 +779,12 @@ class Interpreter(PandasModel, SklearnModel):
             result = self.method(receiver, func.attr, args, kwargs, node)
             if isinstance(func.value, ast.Name) and isinstance(receiver, Plain):
                 self._rebind_after_method(func.value.id, receiver, func.attr, args, kwargs, result)
+            elif isinstance(func.value, ast.Subscript | ast.Attribute) and isinstance(
+                result, Plain
+            ):
+                inplace = kwargs.get("inplace")
+                if isinstance(inplace, Plain) and inplace.const is True:
+                    self.write_into_frame(func.value, result)
             return result
         callee = self.expr(func)
         args, kwargs = self.arguments(node)
@@ -1002,6 +1015,39 @@ class Interpreter(PandasModel, SklearnModel):
             return Plain(elements=tuple(m for a in args for m in members(a))[:8])
         return Plain(taint=args_taint(args, kwargs))
 
+    def write_into_frame(self, target: ast.Subscript | ast.Attribute, value: Plain) -> None:
+        """``df["a"].fillna(..., inplace=True)`` changes ``df``: what went into the column goes
+        into the frame, as with ``df["a"] = ...``."""
+        root: ast.expr = target
+        while isinstance(root, ast.Attribute | ast.Subscript):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return
+        current = self.lookup(root.id)
+        if isinstance(current, Plain) and current.taint.rows:
+            incoming = value.taint
+            if incoming.stats:
+                incoming = self.absorb(incoming, target)
+            merged = current.taint | incoming.replace(rows=current.taint.rows, loops=frozenset())
+            self.bind(root.id, replace(current, taint=merged))
+
+    def separate_parts(self, target: ast.Tuple | ast.List, value: Plain) -> Value:
+        """``(x_train, y_train), (x_test, y_test) = mnist.load_data()``: a loader that returns the
+        parts already split gives each name its own rows, with the role its name says."""
+        parts: list[Value] = []
+        for element in target.elts:
+            if isinstance(element, ast.Tuple | ast.List):
+                parts.append(self.separate_parts(element, value))
+                continue
+            name = element.id if isinstance(element, ast.Name) else expr_key(element)
+            ident, new = self.flow.interned(("part", *self.key(self.where(element)), name))
+            if new:
+                self.flow.origins[ident] = Origin(
+                    ident, self.where(element), None, name, role_from_name(name)
+                )
+            parts.append(Plain(taint=value.taint.replace(rows=frozenset({RowSet(ident)}))))
+        return Plain(items=tuple(parts))
+
     # ----- library calls -----
 
     def call_library(
@@ -1011,7 +1057,13 @@ class Interpreter(PandasModel, SklearnModel):
         parts = callee.qualname.split(".")
         parent = parts[-2] if len(parts) > 1 else ""
         if last in lib.SPLIT_FUNCTIONS:
-            return self.train_test_split(args, node)
+            return self.train_test_split(args, kwargs, node)
+        if last == "random_split" and callee.root == "torch":
+            return self.random_split(args, node)
+        if last in lib.SCALING_FUNCTIONS and callee.root == "sklearn":
+            return self.scaling_function(last, args, kwargs, node)
+        if last in ("cut", "qcut") and callee.root == "pandas":
+            return self.binning(last, args, kwargs, node)
         if last in lib.CV_FUNCTIONS:
             return self.cross_validation(args, kwargs, node, last)
         if last in lib.METRICS and not last.endswith("Display"):
@@ -1043,6 +1095,7 @@ class Interpreter(PandasModel, SklearnModel):
         if lib.is_loader(last) and not taint.rows and last not in ("array", "asarray"):
             path = args[0].const if args and isinstance(args[0], Plain) else None
             origin = self.origin(node, path if isinstance(path, str) else None)
+            self.loaded(origin, kwargs, node)
             return Plain(taint=Taint(rows=frozenset({RowSet(origin)})))
         if last in ("DataFrame", "Series", "array", "asarray") and not taint.rows:
             if taint.evals:
@@ -1052,6 +1105,13 @@ class Interpreter(PandasModel, SklearnModel):
         if taint.stats and taint.rows:
             taint = self.absorb(taint, node)
         return Plain(taint=taint)
+
+
+def _raw_rows(value: Plain) -> bool:
+    """Rows straight from a loader (no split applied, no known tuple structure)."""
+    return (
+        value.items is None and bool(value.taint.rows) and all(not r.path for r in value.taint.rows)
+    )
 
 
 def _fold(op: ast.operator, a: Any, b: Any) -> Any:

@@ -11,12 +11,183 @@ from typing import Any
 
 from mlcoach.review import libraries as lib
 from mlcoach.review.flow.common import args_taint, const_of, element_of, expr_key, unparse
-from mlcoach.review.flow.events import Imputation
+from mlcoach.review.flow.events import DerivedColumn, Imputation, TimeOrder
 from mlcoach.review.flow.recording import Recorder
-from mlcoach.review.values import UNKNOWN, Plain, Taint, Value, deep_taint, members
+from mlcoach.review.values import UNKNOWN, Function, Plain, Taint, Value, deep_taint, members
+
+# a column whose name says it holds a date or a time
+TIME_COLUMN = re.compile(
+    r"(^|_|\b)(date|datetime|time|timestamp|ts|day|dt|month|week|year|period|hour)(s?)($|_|\b)|"
+    r"(Date|Time)",
+)
+# methods whose output for one row depends on the neighbouring rows in order
+_ORDER_METHODS = frozenset({"shift", "diff", "pct_change", "rolling", "expanding", "ewm"})
+# reads of a frame attribute that are not columns
+_FRAME_ATTRIBUTES = frozenset(
+    {"values", "index", "columns", "shape", "dtypes", "str", "dt", "loc", "iloc", "at", "iat", "T"}
+)
+
+
+def is_time_column(name: str) -> bool:
+    return bool(TIME_COLUMN.search(name))
+
+
+def _strings(value: Value) -> list[str]:
+    if not isinstance(value, Plain):
+        return []
+    found = [c for c in value.consts() if isinstance(c, str)]
+    for item in (*(value.items or ()), *value.elements):
+        found.extend(_strings(item))
+    return found
 
 
 class PandasModel(Recorder):
+    frame_name: str | None = None  # while reading a column's sources: the frame written to
+
+    def lookup(self, name: str) -> Value:  # provided by the interpreter
+        raise NotImplementedError
+
+    def call_function(
+        self, function: Function, args: list[Value], kwargs: dict[str, Value], node: ast.Call
+    ) -> Value:  # provided by the interpreter
+        raise NotImplementedError
+
+    def _has_rows(self, node: ast.expr, origins: frozenset[int] | None = None) -> bool:
+        """Whether ``node`` reads row data (of one of ``origins``, when given)."""
+        root = node
+        while isinstance(root, ast.Attribute | ast.Subscript | ast.Call):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if not isinstance(root, ast.Name):
+            return False
+        if self.frame_name is not None and root.id != self.frame_name:
+            return False
+        value = self.lookup(root.id)
+        if not (isinstance(value, Plain) and value.taint.rows):
+            return False
+        return origins is None or any(r.origin in origins for r in value.taint.rows)
+
+    def referenced_columns(
+        self, node: ast.AST, origins: frozenset[int] | None = None
+    ) -> tuple[frozenset[str], bool]:
+        """The columns of row data (of ``origins``) that an expression reads (``df["a"]``,
+        ``df.a``, ``df.groupby("k")["y"]``), and whether it aggregates over rows (a group
+        statistic)."""
+        columns: set[str] = set()
+        aggregated = False
+        for child in ast.walk(node):
+            if isinstance(child, ast.Subscript) and self._has_rows(child.value, origins):
+                columns.update(c for c in _constant_strings(child.slice))
+            elif (
+                isinstance(child, ast.Attribute)
+                and isinstance(child.value, ast.Name)
+                and child.attr not in _FRAME_ATTRIBUTES
+                and self._has_rows(child.value, origins)
+            ):
+                columns.add(child.attr)
+            elif isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+                method = child.func.attr
+                if method == "groupby" and self._has_rows(child.func.value, origins):
+                    aggregated = True
+                    for arg in (*child.args, *(k.value for k in child.keywords)):
+                        columns.update(_constant_strings(arg))
+                elif method in lib.STATISTIC_METHODS or method in ("transform", "agg"):
+                    aggregated = aggregated or self._has_rows(child.func.value)
+        # df.attr where attr is a method name (df.mean()) is a call, not a column
+        for child in ast.walk(node):
+            if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+                columns.discard(child.func.attr)
+        return frozenset(columns), aggregated
+
+    def scaling_function(
+        self, name: str, args: list[Value], kwargs: dict[str, Value], node: ast.Call
+    ) -> Value:
+        """``preprocessing.scale(X)`` and friends: a scaler fitted and applied in one call, over
+        the rows given (``normalize`` scales each row on its own unless ``axis=0``)."""
+        taint = args_taint(args[:1], {})
+        axis = kwargs.get("axis")
+        if name == "normalize" and not (isinstance(axis, Plain) and axis.const == 0):
+            return Plain(taint=taint)
+        if not taint.rows:
+            return Plain(taint=taint)
+        stat = self.statistic(name, taint.rows, node)
+        return Plain(taint=taint.replace(transforms=taint.transforms | {stat}))
+
+    def binning(
+        self, name: str, args: list[Value], kwargs: dict[str, Value], node: ast.Call
+    ) -> Value:
+        """``pd.qcut`` always, and ``pd.cut`` with a number of bins, learn the bin edges from the
+        rows given; explicit edges (a list) learn nothing."""
+        taint = args_taint(args[:1], {})
+        bins = args[1] if len(args) > 1 else kwargs.get("q", kwargs.get("bins", Plain()))
+        explicit = isinstance(bins, Plain) and (bins.items is not None or bins.elements)
+        if not taint.rows or (name == "cut" and explicit):
+            return Plain(taint=taint)
+        stat = self.statistic(name, taint.rows, node)
+        return Plain(taint=taint.replace(transforms=taint.transforms | {stat}))
+
+    def derived_column(self, target: ast.Subscript, source: ast.expr | None, frame: Plain) -> None:
+        names = _constant_strings(target.slice)
+        if source is None or len(names) != 1:
+            return
+        if any(
+            isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "shift"
+            for c in ast.walk(source)
+        ):
+            return  # a lag: yesterday's value of a column is known today
+        # only columns of the same frame: a label copied from another frame says nothing about
+        # the columns of this one
+        origins = frozenset(r.origin for r in frame.taint.rows)
+        self.frame_name = target.value.id if isinstance(target.value, ast.Name) else None
+        try:
+            sources, aggregated = self.referenced_columns(source, origins)
+        finally:
+            self.frame_name = None
+        sources = sources - {names[0]}
+        if sources:
+            self.flow.derived.append(
+                DerivedColumn(names[0], sources, self.where(target), frame.taint.rows, aggregated)
+            )
+
+    def note_rows_call(
+        self, value: Plain, name: str, args: list[Value], kwargs: dict[str, Value], node: ast.Call
+    ) -> None:
+        """What a call on row data says about the data: dropped columns, duplicates removed, rows
+        put in time order."""
+        origins = frozenset(r.origin for r in value.taint.rows)
+        if name == "drop":
+            axis = kwargs.get("axis")
+            by_columns = "columns" in kwargs or (
+                isinstance(axis, Plain) and axis.const in (1, "columns")
+            )
+            labels = [*_strings(kwargs.get("columns", UNKNOWN))]
+            if by_columns:
+                labels += [s for a in (*args, kwargs.get("labels", UNKNOWN)) for s in _strings(a)]
+            self.flow.dropped_columns.update(labels)
+        elif name == "pop" and args:
+            self.flow.dropped_columns.update(_strings(args[0]))
+        elif name == "drop_duplicates":
+            self.flow.deduplicated.update(origins)
+        elif name in ("sort_values", "set_index"):
+            keys = (
+                _strings(args[0])
+                if args
+                else _strings(kwargs.get("by", kwargs.get("keys", UNKNOWN)))
+            )
+            if any(is_time_column(k) for k in keys):
+                self._time_order(origins, node, f"{name}({', '.join(keys)})".replace("()", ""))
+        elif name in _ORDER_METHODS:
+            self._time_order(origins, node, f"{name}()")
+
+    def loaded(self, origin: int, kwargs: dict[str, Value], node: ast.Call) -> None:
+        """``read_csv(..., index_col="date")``: rows indexed by time."""
+        index = _strings(kwargs.get("index_col", UNKNOWN))
+        if any(is_time_column(k) for k in index):
+            self._time_order(frozenset({origin}), node, f"indexed by {index[0]}")
+
+    def _time_order(self, origins: frozenset[int], node: ast.AST, how: str) -> None:
+        if origins:
+            self.flow.time_orders.append(TimeOrder(origins, self.where(node), how))
+
     def _imputation_by_assignment(self, target: ast.Subscript, value: Value, frame: Plain) -> None:
         if not (isinstance(value, Plain) and isinstance(value.const, int | float)):
             return
@@ -55,6 +226,19 @@ class PandasModel(Recorder):
         if not taint.rows and (value.items is not None or value.keys is not None or value.elements):
             return self.container_method(value, name, args)
         argument_taint = args_taint(args, kwargs)
+        if taint.rows:
+            self.note_rows_call(value, name, args, kwargs, node)
+            if (
+                name in ("apply", "transform", "pipe", "agg")
+                and args
+                and isinstance(args[0], Function)
+            ):
+                column = Plain(taint=taint, columns=value.columns)
+                result = self.call_function(args[0], [column, *args[1:]], {}, node)
+                outcome = deep_taint(result)
+                if outcome.stats:
+                    outcome = self.absorb(outcome | Taint(rows=taint.rows), node)
+                return Plain(taint=taint | outcome.replace(rows=taint.rows))
         if name in ("rolling", "expanding", "ewm", "groupby", "resample", "pipe"):
             return replace(value, windowed=True, mask=None, columns=None)
         if value.windowed:
@@ -157,3 +341,12 @@ class PandasModel(Recorder):
                 self.flow.imputations.append(
                     Imputation(self.where(node), columns, float(constant), origins, name)
                 )
+
+
+def _constant_strings(node: ast.AST) -> list[str]:
+    """The string constants a subscript names: ``"a"``, ``["a", "b"]``, ``(rows, "a")``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.List | ast.Tuple):
+        return [s for element in node.elts for s in _constant_strings(element)]
+    return []

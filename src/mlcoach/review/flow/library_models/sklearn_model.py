@@ -118,13 +118,21 @@ class SklearnModel(Recorder):
                 return True
         return False
 
-    def train_test_split(self, args: list[Value], node: ast.Call) -> Value:
+    def train_test_split(
+        self, args: list[Value], kwargs: dict[str, Value], node: ast.Call
+    ) -> Value:
         where = self.where(node)
         split, new = self.flow.interned(("split", *self.key(where)))
+        shuffle = kwargs.get("shuffle")
         if new:
             self.flow.splits[split] = Split(
-                split, "train_test_split", where, sides={"train", "test"}
+                split,
+                "train_test_split",
+                where,
+                sides={"train", "test"},
+                shuffled=not (isinstance(shuffle, Plain) and shuffle.const is False),
             )
+        self.flow.splits[split].origins.update(r.origin for a in args for r in deep_taint(a).rows)
         self.fresh_splits.add(split)
         for side, role in (("train", "train"), ("test", "test")):
             self.flow.side_roles.setdefault((split, side), role)
@@ -284,7 +292,8 @@ class SklearnModel(Recorder):
         rows = taint.rows | deep_taint(target).rows
         ident, new = self.flow.interned(("fit", *self.key(where), estimator.ident))
         if new:
-            self.flow.fits[ident] = ModelFit(ident, estimator, rows, where, target)
+            features = data.columns if isinstance(data, Plain) else None
+            self.flow.fits[ident] = ModelFit(ident, estimator, rows, where, target, features)
         else:
             self.flow.fits[ident].rows |= rows
         estimator.fit_id = ident
@@ -334,8 +343,14 @@ class SklearnModel(Recorder):
         split, new = self.flow.interned(("split", *self.key(where)))
         if new:
             self.flow.splits[split] = Split(
-                split, "folds", where, splitter=splitter, sides={"fold-train", "fold-test"}
+                split,
+                "folds",
+                where,
+                splitter=splitter,
+                sides={"fold-train", "fold-test"},
+                shuffled=shuffles(splitter),
             )
+        self.flow.splits[split].origins.update(r.origin for r in deep_taint(data).rows)
         self.flow.side_roles.setdefault((split, "fold-train"), "train")
         self.flow.side_roles.setdefault((split, "fold-test"), "val")
         self.flow.used_sides.update({(split, "fold-train"), (split, "fold-test")})
@@ -351,3 +366,11 @@ class SklearnModel(Recorder):
             taint=Taint(rows=frozenset(r.extend(split, "fold-test") for r in rows)), is_index=True
         )
         return Plain(elements=(Plain(items=(train, test)),))
+
+
+def shuffles(splitter: Estimator) -> bool:
+    """Whether a scikit-learn splitter draws its folds at random instead of cutting in order."""
+    if splitter.name in lib.SHUFFLE_SPLITTERS:
+        shuffle = splitter.kwargs.get("shuffle")
+        return isinstance(shuffle, Plain) and shuffle.const is True
+    return splitter.name in ("ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit")
