@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from mlcoach.review import libraries as lib
 from mlcoach.review.context import ReviewContext, describe
 from mlcoach.review.flow import Evaluation, Flow, ModelFit
 from mlcoach.review.flow.library_models.sklearn_model import shuffles
-from mlcoach.review.values import Estimator, Plain, estimators_in, rows_overlap
+from mlcoach.review.values import Estimator, Plain, Site, estimators_in, rows_overlap
 
 _SELECTION_WORDS = re.compile(
     r"\b(best|outperform\w*|better|winner|wins|chose|choose|chosen|select\w*|pick\w*)\b", re.I
@@ -141,7 +142,14 @@ def _test_set_selection(ctx: ReviewContext, flow: Flow) -> None:
         fits = {f for e in on_test for f in e.fits}
         if len(fits) < 2 and not any(e.tuning_loops for e in on_test):
             continue
-        first = min(on_test, key=lambda e: e.where.site[1:])
+        # the comparison starts where the first candidate was scored on the test set, which
+        # may be well before the line that picks the best
+        earlier = [
+            e
+            for e in flow.evaluations.values()
+            if e.fits & fits and e.kind != "cv" and flow.is_test(e.rows)
+        ]
+        first = min([*on_test, *earlier], key=lambda e: e.where.site[1:])
         ctx.add(
             "leakage/test-set-model-selection",
             first.where,
@@ -149,8 +157,16 @@ def _test_set_selection(ctx: ReviewContext, flow: Flow) -> None:
             f"({selection.how} at {describe(selection.where.site)}).",
             related=[selection.where.site],
         )
+    candidates: dict[object, set[int]] = {}
     for evaluation in flow.evaluations.values():
         if evaluation.tuning_loops and flow.is_test(evaluation.rows):
+            candidates.setdefault(evaluation.where, set()).update(evaluation.fits)
+    for evaluation in flow.evaluations.values():
+        if (
+            evaluation.tuning_loops
+            and flow.is_test(evaluation.rows)
+            and _several_candidates(flow, candidates.get(evaluation.where, set()))
+        ):
             ctx.add(
                 "leakage/test-set-model-selection",
                 evaluation.where,
@@ -174,6 +190,20 @@ def _test_set_selection(ctx: ReviewContext, flow: Flow) -> None:
                 f"({describe(eval_set.where.site)}): it chooses the number of iterations.",
             )
     _compared_on_test_and_picked(ctx, flow)
+
+
+def _several_candidates(flow: Flow, fit_ids: set[int]) -> bool:
+    """A loop compares candidates when it scores two or more real models, or one model whose
+    hyperparameters change with the loop; a loop printing a baseline beside the chosen model
+    only reports."""
+    fits = [
+        flow.fits[f]
+        for f in fit_ids
+        if f in flow.fits
+        and not _is_dummy(flow.fits[f])
+        and flow.fits[f].estimator.category != "search"  # chosen by cross-validation
+    ]
+    return len(fits) >= 2 or any(f.estimator.taint.loops for f in fits)
 
 
 def _compared_on_test_and_picked(ctx: ReviewContext, flow: Flow) -> None:
@@ -301,38 +331,84 @@ def target_value(fit: ModelFit) -> Plain | None:
     return fit.target if isinstance(fit.target, Plain) else None
 
 
-def _is_feature(flow: Flow, fit: ModelFit, column: str) -> bool:
-    """Whether ``column`` is among the inputs of ``fit``: named in its column list, or (when the
-    inputs are "the frame minus some columns") never dropped anywhere."""
-    if fit.features is not None:
-        return column in fit.features
-    return column not in flow.dropped_columns
+@dataclass(frozen=True)
+class _Training:
+    """A model trained on named inputs and a named label: a fit or a cross-validation."""
+
+    name: str
+    site: Site
+    labels: frozenset[str]
+    features: tuple[str, ...] | None
 
 
-def _target_leakage(ctx: ReviewContext, flow: Flow) -> None:
-    """A feature computed from the label, or the label computed from a column that stays a feature."""
+def _trainings(flow: Flow) -> list[_Training]:
+    out: list[_Training] = []
     for fit in flow.fits.values():
         if _is_dummy(fit) or fit.estimator.category not in ("model", "pipeline", "search", None):
             continue
         target = target_value(fit)
-        labels = set(target.columns or ()) if target is not None else set()
-        if not labels:
-            continue
+        if target is not None and target.columns:
+            out.append(
+                _Training(
+                    fit.estimator.name, fit.where.site, frozenset(target.columns), fit.features
+                )
+            )
+    for cv in flow.cross_validations.values():
+        if isinstance(cv.target, Plain) and cv.target.columns and cv.estimators:
+            name = _model_label(cv.estimators[0])
+            out.append(_Training(name, cv.where.site, frozenset(cv.target.columns), cv.features))
+    return out
+
+
+def _is_feature(flow: Flow, training: _Training, column: str) -> bool:
+    """Whether ``column`` is among the inputs: named in the column list, or (when the inputs are
+    "the frame minus some columns") never dropped anywhere."""
+    if training.features is not None:
+        return column in training.features
+    return column not in flow.dropped_columns
+
+
+# columns that are only filled in once the outcome is known (a loan's recoveries, a customer's
+# reason for leaving): as features they hand the model the label
+_AFTER_THE_OUTCOME = re.compile(
+    r"recover|charge_?off|write_?off|settle|collection|(end|exit|churn|cancel\w*|leave|leaving)_reason",
+    re.I,
+)
+
+
+def _target_leakage(ctx: ReviewContext, flow: Flow) -> None:
+    """A feature computed from the label, or the label computed from a column that stays a feature."""
+    for training in _trainings(flow):
+        labels = training.labels
         for derived in flow.derived:
             if derived.column in labels:
-                kept = sorted(s for s in derived.sources - labels if _is_feature(flow, fit, s))
+                kept = sorted(s for s in derived.sources - labels if _is_feature(flow, training, s))
                 if kept:
+                    uses = [w.deepest for s in kept for w in flow.column_uses.get(s, [])]
                     ctx.add(
                         "leakage/target-leakage",
                         derived.where,
                         f"The label {derived.column!r} is computed from {', '.join(map(repr, kept))} "
                         f"({describe(derived.where.site)}), which stays among the features of "
-                        f"{fit.estimator.name} ({describe(fit.where.site)}).",
-                        related=[fit.where.site],
+                        f"{training.name} ({describe(training.site)}).",
+                        related=[*uses, training.site],
                     )
                 continue
+            if not _is_feature(flow, training, derived.column):
+                continue
             used = derived.sources & labels
-            if not used or not _is_feature(flow, fit, derived.column):
+            after = sorted(s for s in derived.sources if _AFTER_THE_OUTCOME.search(s))
+            if after and not used:
+                ctx.add(
+                    "leakage/target-leakage",
+                    derived.where,
+                    f"The feature {derived.column!r} is computed from {after[0]!r} "
+                    f"({describe(derived.where.site)}), a value only known once the outcome is, and "
+                    f"is given to {training.name} ({describe(training.site)}).",
+                    related=[training.site],
+                )
+                continue
+            if not used:
                 continue
             if derived.aggregated and all(
                 r.path and all(flow.side_roles.get(step) == "train" for step in r.path)
@@ -344,9 +420,9 @@ def _target_leakage(ctx: ReviewContext, flow: Flow) -> None:
                 "leakage/target-leakage",
                 derived.where,
                 f"The feature {derived.column!r} is {how} the label {sorted(used)[0]!r} "
-                f"({describe(derived.where.site)}) and is given to {fit.estimator.name} "
-                f"({describe(fit.where.site)}).",
-                related=[fit.where.site],
+                f"({describe(derived.where.site)}) and is given to {training.name} "
+                f"({describe(training.site)}).",
+                related=[training.site],
             )
 
 

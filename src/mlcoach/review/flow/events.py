@@ -97,6 +97,8 @@ class CrossValidation:
     where: Where
     cv: Value | None
     via: str
+    target: Value = UNKNOWN
+    features: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -174,6 +176,7 @@ class Flow:
     dropped_columns: set[str] = field(default_factory=set)
     time_orders: list[TimeOrder] = field(default_factory=list)
     deduplicated: set[int] = field(default_factory=set)  # origins whose duplicate rows are dropped
+    column_uses: dict[str, list[Where]] = field(default_factory=dict)  # columns named in calls
     side_roles: dict[tuple[int, str], str | None] = field(default_factory=dict)
     named_sides: set[tuple[int, str]] = field(default_factory=set)
     used_sides: set[tuple[int, str]] = field(default_factory=set)

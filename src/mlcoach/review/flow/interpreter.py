@@ -1102,6 +1102,8 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
                 return Plain(taint=taint)
             origin = self.origin(node, None)
             return Plain(taint=taint | Taint(rows=frozenset({RowSet(origin)})))
+        if taint.rows:
+            self.note_column_uses([*args, *kwargs.values()], node)
         if taint.stats and taint.rows:
             taint = self.absorb(taint, node)
         return Plain(taint=taint)

@@ -154,6 +154,7 @@ class PandasModel(Recorder):
         """What a call on row data says about the data: dropped columns, duplicates removed, rows
         put in time order."""
         origins = frozenset(r.origin for r in value.taint.rows)
+        self.note_column_uses([*args, *kwargs.values()], node)
         if name == "drop":
             axis = kwargs.get("axis")
             by_columns = "columns" in kwargs or (
@@ -177,6 +178,17 @@ class PandasModel(Recorder):
                 self._time_order(origins, node, f"{name}({', '.join(keys)})".replace("()", ""))
         elif name in _ORDER_METHODS:
             self._time_order(origins, node, f"{name}()")
+
+    def note_column_uses(self, args: list[Value], node: ast.Call) -> None:
+        """Columns named in a call on row data (``pd.get_dummies(df, columns=["a"])``): where a
+        column is turned into features."""
+        where = None
+        for arg in args:
+            for name in _strings(arg):
+                where = where or self.where(node)
+                uses = self.flow.column_uses.setdefault(name, [])
+                if len(uses) < 16:
+                    uses.append(where)
 
     def loaded(self, origin: int, kwargs: dict[str, Value], node: ast.Call) -> None:
         """``read_csv(..., index_col="date")``: rows indexed by time."""

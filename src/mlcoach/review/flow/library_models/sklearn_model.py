@@ -165,7 +165,14 @@ class SklearnModel(Recorder):
         ident, new = self.flow.interned(("cv", *self.key(where)))
         if new:
             self.flow.cross_validations[ident] = CrossValidation(
-                ident, estimators_in(estimator), taint.rows, where, kwargs.get("cv"), via
+                ident,
+                estimators_in(estimator),
+                taint.rows,
+                where,
+                kwargs.get("cv"),
+                via,
+                target,
+                data.columns if isinstance(data, Plain) else None,
             )
         self.check_leaks(taint, where, "cross-validation")
         evaluation = self.evaluation(frozenset(), taint.replace(rows=frozenset()), node, via, "cv")
@@ -315,6 +322,8 @@ class SklearnModel(Recorder):
                     where,
                     estimator.kwargs.get("cv"),
                     estimator.name,
+                    target,
+                    data.columns if isinstance(data, Plain) else None,
                 )
             self.check_leaks(taint | Taint(rows=rows), where, "cross-validation")
         if name == "fit_predict":
