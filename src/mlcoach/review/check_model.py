@@ -253,15 +253,19 @@ def _tuning_without_validation(ctx: ReviewContext, flow: Flow) -> None:
         if len({f for e in chosen for f in e.fits}) >= 2 or any(e.tuning_loops for e in chosen):
             tuning.extend(e for e in chosen if e.kind != "cv")
     on_training = [e for e in tuning if _on_training_rows(flow, e)]
-    if not on_training:
-        return
-    first = min(on_training, key=lambda e: e.where.site[1:])
-    ctx.add(
-        "evaluation/no-validation-while-tuning",
-        first.where,
-        f"Candidates are compared by their score on the training data ({describe(first.where.site)}), "
-        "which rewards overfitting, instead of on a validation split or with cross-validation.",
-    )
+    # one finding per tuning loop (its first line scoring on the training data), however many
+    # metrics or candidates the loop scores
+    by_loop: dict[frozenset[int], Evaluation] = {}
+    for evaluation in sorted(on_training, key=lambda e: e.where.site[1:]):
+        by_loop.setdefault(evaluation.tuning_loops, evaluation)
+    for first in by_loop.values():
+        ctx.add(
+            "evaluation/no-validation-while-tuning",
+            first.where,
+            f"Candidates are compared by their score on the training data "
+            f"({describe(first.where.site)}), which rewards overfitting, instead of on a "
+            "validation split or with cross-validation.",
+        )
 
 
 def _on_training_rows(flow: Flow, evaluation: Evaluation) -> bool:

@@ -57,7 +57,14 @@ def load_units(submission: Submission) -> list[Unit]:
 
 
 def analyse_units(units: list[Unit]) -> dict[str, Flow]:
-    scripts = {u.path.stem: u for u in units if not u.is_notebook}
+    scripts: dict[str, Unit] = {}
+    for unit in units:
+        if unit.is_notebook:
+            continue
+        # by file name ("data") and by dotted path from the submission root ("src.data")
+        dotted = unit.rel.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        scripts.setdefault(unit.path.stem, unit)
+        scripts[dotted] = unit
     flows: dict[str, Flow] = {}
     for unit in units:
         modules = ModuleResolver(scripts)

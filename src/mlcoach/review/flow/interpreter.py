@@ -85,7 +85,11 @@ class ModuleResolver:
         self.loading: set[str] = set()
 
     def is_local(self, module: str) -> bool:
-        return module.split(".")[0] in self.scripts or module in self.scripts
+        return (
+            module in self.scripts
+            or module.split(".")[0] in self.scripts
+            or any(key.startswith(module + ".") for key in self.scripts)
+        )
 
     def namespace(self, module: str, flow: Flow) -> dict[str, Value]:
         key = module if module in self.scripts else module.split(".")[-1]
@@ -1062,6 +1066,12 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
             return self.random_split(args, node)
         if last in lib.SCALING_FUNCTIONS and callee.root == "sklearn":
             return self.scaling_function(last, args, kwargs, node)
+        if last in ("array_split", "split") and callee.root == "numpy" and len(args) >= 2:
+            return self.index_folds(args, node)
+        if last in lib.CONCAT_FUNCTIONS and callee.root == "numpy":
+            pieces = self.concatenate(args)
+            if pieces is not None:
+                return pieces
         if last in ("cut", "qcut") and callee.root == "pandas":
             return self.binning(last, args, kwargs, node)
         if last in lib.CV_FUNCTIONS:

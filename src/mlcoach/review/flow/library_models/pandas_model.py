@@ -11,9 +11,18 @@ from typing import Any
 
 from mlcoach.review import libraries as lib
 from mlcoach.review.flow.common import args_taint, const_of, element_of, expr_key, unparse
-from mlcoach.review.flow.events import DerivedColumn, Imputation, TimeOrder
+from mlcoach.review.flow.events import DerivedColumn, Imputation, Split, TimeOrder
 from mlcoach.review.flow.recording import Recorder
-from mlcoach.review.values import UNKNOWN, Function, Plain, Taint, Value, deep_taint, members
+from mlcoach.review.values import (
+    UNKNOWN,
+    Function,
+    Plain,
+    RowSet,
+    Taint,
+    Value,
+    deep_taint,
+    members,
+)
 
 # a column whose name says it holds a date or a time
 TIME_COLUMN = re.compile(
@@ -124,6 +133,46 @@ class PandasModel(Recorder):
             return Plain(taint=taint)
         stat = self.statistic(name, taint.rows, node)
         return Plain(taint=taint.replace(transforms=taint.transforms | {stat}))
+
+    def index_folds(self, args: list[Value], node: ast.Call) -> Value:
+        """``np.array_split(shuffled_indices, k)``: hand-written k-fold. Each piece is one fold's
+        held-out rows; concatenating several pieces (the others) gives its training rows."""
+        where = self.where(node)
+        split, new = self.flow.interned(("split", *self.key(where)))
+        if new:
+            self.flow.splits[split] = Split(
+                split, "folds", where, sides={"fold-train", "fold-test"}, shuffled=True
+            )
+        self.flow.side_roles.setdefault((split, "fold-train"), "train")
+        self.flow.side_roles.setdefault((split, "fold-test"), "val")
+        self.flow.used_sides.update({(split, "fold-train"), (split, "fold-test")})
+        rows = deep_taint(args[0]).rows if args else frozenset()
+        if not rows:
+            rows = frozenset({RowSet(self.origin(node, None))})
+        self.flow.splits[split].origins.update(r.origin for r in rows)
+        piece = Plain(
+            taint=Taint(rows=frozenset(r.extend(split, "fold-test") for r in rows)), is_index=True
+        )
+        return Plain(elements=(piece,))
+
+    def concatenate(self, args: list[Value]) -> Value | None:
+        """Several pieces of a hand-written k-fold put together: the training rows of a fold."""
+        pieces = [m for a in args for m in (members(a) or (a,))]
+        steps = {
+            r.path[-1]
+            for p in pieces
+            for r in deep_taint(p).rows
+            if r.path and r.path[-1][1] == "fold-test"
+        }
+        if not steps or len(steps) != 1:
+            return None
+        split, _ = next(iter(steps))
+        rows = frozenset(
+            RowSet(r.origin, (*r.path[:-1], (split, "fold-train")))
+            for p in pieces
+            for r in deep_taint(p).rows
+        )
+        return Plain(taint=Taint(rows=rows), is_index=True)
 
     def derived_column(self, target: ast.Subscript, source: ast.expr | None, frame: Plain) -> None:
         names = _constant_strings(target.slice)
