@@ -8,6 +8,7 @@ import re
 
 from mlcoach.review import libraries as lib
 from mlcoach.review.check_model import model_fits
+from mlcoach.review.claims import metrics_named, output_text, printed_values
 from mlcoach.review.context import (
     ReviewContext,
     call_name,
@@ -19,7 +20,7 @@ from mlcoach.review.context import (
 from mlcoach.review.data import DataFiles, DataProfile, imbalance_ratio, printed_value_counts
 from mlcoach.review.flow import Evaluation, Flow, Imputation, ModelFit
 from mlcoach.review.sources import Unit
-from mlcoach.review.values import Plain, Value, estimators_in
+from mlcoach.review.values import Plain, Value, deep_taint, estimators_in, rows_overlap
 
 # Metric families that describe more than accuracy does on a rare class.
 INFORMATIVE = frozenset(
@@ -66,13 +67,15 @@ def check_results(ctx: ReviewContext) -> None:
     data = DataFiles(ctx.submission, ctx.options.max_data_bytes, ctx.options.max_data_rows)
     fits = [f for f in model_fits(ctx) if f.estimator.name not in lib.DUMMIES]
     _imputations(ctx, data)
-    if fits:
+    supervised = [f for f in fits if deep_taint(f.target).rows]
+    if supervised:
         _baseline(ctx)
         _metric(ctx)
         _accuracy_on_imbalanced(ctx, data)
     _narrative(ctx)
     _eda(ctx)
     _discussion(ctx)
+    _perfect_scores(ctx)
 
 
 def _all_evaluations(ctx: ReviewContext) -> list[Evaluation]:
@@ -305,7 +308,8 @@ def _narrative(ctx: ReviewContext) -> None:
     count = _words(text)
     notebooks = [u for u in ctx.units if u.is_notebook]
     target = ctx.whole(notebooks[0] if notebooks else None)
-    if count < MIN_NARRATIVE_WORDS:
+    complete = count >= MIN_NARRATIVE_WORDS // 2 and _GOAL.search(text) and _RESULT.search(text)
+    if count < MIN_NARRATIVE_WORDS and not complete:
         where = "Markdown cells" if notebooks else "README"
         ctx.add(
             "presentation/no-narrative",
@@ -379,3 +383,76 @@ def _discussion(ctx: ReviewContext) -> None:
         f"Nothing after the final evaluation ({describe(last.where.site)}) says what the numbers "
         "mean, how they compare with a baseline, or what their limits are.",
     )
+
+
+# ----- near-perfect scores -----
+
+# families where 1.0 is perfect and a real problem rarely gets above 0.99
+_PERFECTIBLE = frozenset(
+    {"accuracy", "balanced_accuracy", "f1", "roc_auc", "average_precision", "r2"}
+)
+_REMARK = re.compile(
+    r"\b(suspicious\w*|too good|leak\w*|sanity|investigat\w*|double[- ]check\w*|unrealistic\w*|"
+    r"surprising\w*|verify|verified|separable|trivial(ly)?)\b",
+    re.I,
+)
+PERFECT = 0.99
+
+
+def _perfect_scores(ctx: ReviewContext) -> None:
+    """A printed score of 0.99 or more on held-out data, and no word in the text about it. One
+    finding per notebook, at the test-set score when there is one (a cross-validated 1.000 before
+    it tells the same story)."""
+    if _REMARK.search(ctx.narrative()):
+        return
+    for unit in ctx.units:
+        if not unit.is_notebook:
+            continue
+        candidates: list[tuple[int, int, int, str]] = []
+        for chunk in unit.chunks:
+            for output in chunk.outputs:
+                for line in output_text(output).splitlines():
+                    if "train" in line.lower():
+                        continue  # a training score of 1.0 is what many models get
+                    perfect = {
+                        p.metric
+                        for p in printed_values(line)
+                        if p.metric in _PERFECTIBLE and PERFECT <= p.value <= 1.0
+                    }
+                    number = _printing_line(chunk.lines, perfect) if perfect else None
+                    if number is None or _scored_on_training_rows(ctx, unit, chunk.cell):
+                        continue
+                    said = line.lower()
+                    rank = 0 if "test" in said else 2 if re.search(r"\bcv\b|fold", said) else 1
+                    candidates.append((rank, chunk.cell or 0, number, line.strip()))
+        if candidates:
+            _, cell, number, line = min(candidates)
+            ctx.add(
+                "evaluation/suspicious-perfect-score",
+                (unit.rel, cell, number),
+                f"The notebook prints {line[:80]!r} (cell {cell}) and the text never questions "
+                "it; a score this close to perfect usually means a leak.",
+            )
+
+
+def _scored_on_training_rows(ctx: ReviewContext, unit: Unit, cell: int | None) -> bool:
+    """Whether every score computed in the cell is on rows its model was trained on (reported as
+    overlap or missing hold-out instead: 1.0 on training rows is no surprise)."""
+    flow = ctx.flows.get(unit.rel)
+    if flow is None:
+        return False
+    here = [e for e in flow.evaluations.values() if e.where.site[:2] == (unit.rel, cell) and e.fits]
+    return bool(here) and all(
+        all(rows_overlap(flow.fits[f].rows, e.rows) for f in e.fits if f in flow.fits)
+        for e in here
+    )
+
+
+def _printing_line(lines: list[str], families: set[str]) -> int | None:
+    """The line of a cell that prints a score of one of ``families`` (not a training score)."""
+    for number, text in enumerate(lines, start=1):
+        if "train" in text.lower() and "test" not in text.lower():
+            continue
+        if metrics_named(text) & families:
+            return number
+    return None
