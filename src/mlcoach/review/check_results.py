@@ -443,8 +443,7 @@ def _scored_on_training_rows(ctx: ReviewContext, unit: Unit, cell: int | None) -
         return False
     here = [e for e in flow.evaluations.values() if e.where.site[:2] == (unit.rel, cell) and e.fits]
     return bool(here) and all(
-        all(rows_overlap(flow.fits[f].rows, e.rows) for f in e.fits if f in flow.fits)
-        for e in here
+        all(rows_overlap(flow.fits[f].rows, e.rows) for f in e.fits if f in flow.fits) for e in here
     )
 
 

@@ -16,6 +16,7 @@ from mlcoach.review.intake import Submission
 from mlcoach.review.sources import Unit
 
 MISSING = frozenset({"", "na", "nan", "null", "none", "?", "n/a", "#n/a", "-"})
+MISSING_CODES = frozenset({0.0, -1.0, -9.0, -99.0, -999.0, 999.0, 9999.0, 99999.0})
 MAX_DISTINCT = 50
 
 
@@ -28,6 +29,10 @@ class ColumnProfile:
     maximum: float | None = None
     numeric: bool = True
     counts: Counter[str] | None = field(default_factory=Counter)
+    # codes that often stand for "missing": how often each appears, and the range of the rest
+    codes: Counter[float] = field(default_factory=Counter)
+    rest_minimum: float | None = None
+    rest_maximum: float | None = None
 
     def add(self, raw: str) -> None:
         value = raw.strip()
@@ -49,6 +54,26 @@ class ColumnProfile:
                 return
             self.minimum = number if self.minimum is None else min(self.minimum, number)
             self.maximum = number if self.maximum is None else max(self.maximum, number)
+            if number in MISSING_CODES:
+                self.codes[number] += 1
+            else:
+                low, high = self.rest_minimum, self.rest_maximum
+                self.rest_minimum = number if low is None else min(low, number)
+                self.rest_maximum = number if high is None else max(high, number)
+
+    def disguised(self) -> list[tuple[float, int]]:
+        """(code, count) for values that look like missing-value codes here: -1/-9/-99/-999 in a
+        column that is otherwise never negative, 999/9999/99999 far above every other value."""
+        found: list[tuple[float, int]] = []
+        low, high = self.rest_minimum, self.rest_maximum
+        if low is None or high is None:
+            return found
+        for code, count in sorted(self.codes.items()):
+            if code == 0:
+                continue
+            if (code < 0 and low >= 0) or (code >= 999 and high * 5 < code):
+                found.append((code, count))
+        return found
 
 
 @dataclass
@@ -56,6 +81,7 @@ class DataProfile:
     path: Path
     rows: int
     columns: dict[str, ColumnProfile]
+    duplicates: int = 0  # rows identical to an earlier row
 
 
 def profile_csv(path: Path, max_bytes: int, max_rows: int) -> DataProfile | None:
@@ -73,15 +99,22 @@ def profile_csv(path: Path, max_bytes: int, max_rows: int) -> DataProfile | None
                 return None
             columns = [ColumnProfile(name.strip()) for name in header]
             rows = 0
+            seen: set[int] = set()
+            duplicates = 0
             for row in reader:
                 rows += 1
                 if rows > max_rows:
                     break
+                key = hash(tuple(value.strip() for value in row))
+                if key in seen:
+                    duplicates += 1
+                else:
+                    seen.add(key)
                 for column, raw in zip(columns, row, strict=False):
                     column.add(raw)
     except (OSError, csv.Error, UnicodeError):
         return None
-    return DataProfile(path, rows, {c.name: c for c in columns})
+    return DataProfile(path, min(rows, max_rows), {c.name: c for c in columns}, duplicates)
 
 
 def _delimiter(sample: str) -> str:

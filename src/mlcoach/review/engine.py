@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mlcoach import __version__
 from mlcoach.review.check_code import check_code
+from mlcoach.review.check_data import check_data
 from mlcoach.review.check_model import check_model
 from mlcoach.review.check_results import check_results
 from mlcoach.review.context import ReviewContext
@@ -98,6 +99,7 @@ def review_submission(submission: Submission, options: ReviewOptions) -> Report:
                 f"{unit.rel}: the program is very large; the dataflow analysis stopped early"
             )
     check_model(ctx)
+    check_data(ctx)
     check_results(ctx)
     check_code(ctx)
     # what the checks say about a file they could not read (no metric, no baseline...) is unknown

@@ -146,6 +146,18 @@ class DerivedColumn:
 
 
 @dataclass
+class CodeReplacement:
+    """Values replaced in the data (``df[c].replace(0, np.nan)``): a missing-value code turned
+    into NaN, or into a number (a mean, a constant)."""
+
+    where: Where
+    columns: tuple[str, ...] | None  # None: the whole frame, or not known
+    codes: tuple[float, ...]  # the values replaced; () when not known (mask, where)
+    to_missing: bool
+    origins: frozenset[int]
+
+
+@dataclass
 class TimeOrder:
     """Evidence that the rows of a data set are ordered in time (sorted or indexed by a date, or
     features computed from neighbouring rows), so a random split lets the model see the future."""
@@ -175,6 +187,7 @@ class Flow:
     derived: list[DerivedColumn] = field(default_factory=list)
     dropped_columns: set[str] = field(default_factory=set)
     time_orders: list[TimeOrder] = field(default_factory=list)
+    replacements: list[CodeReplacement] = field(default_factory=list)
     deduplicated: set[int] = field(default_factory=set)  # origins whose duplicate rows are dropped
     column_uses: dict[str, list[Where]] = field(default_factory=dict)  # columns named in calls
     side_roles: dict[tuple[int, str], str | None] = field(default_factory=dict)

@@ -409,6 +409,7 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
             merged = current.taint | incoming.replace(rows=current.taint.rows, loops=frozenset())
             self.bind(root.id, replace(current, taint=merged, columns=None, mask=None))
             self._imputation_by_assignment(target, value, current)
+            self.nan_assignment(target, value, current)
             if target.value is root:
                 self.derived_column(target, source, current)
             return

@@ -11,11 +11,18 @@ from typing import Any
 
 from mlcoach.review import libraries as lib
 from mlcoach.review.flow.common import args_taint, const_of, element_of, expr_key, unparse
-from mlcoach.review.flow.events import DerivedColumn, Imputation, Split, TimeOrder
+from mlcoach.review.flow.events import (
+    CodeReplacement,
+    DerivedColumn,
+    Imputation,
+    Split,
+    TimeOrder,
+)
 from mlcoach.review.flow.recording import Recorder
 from mlcoach.review.values import (
     UNKNOWN,
     Function,
+    Lib,
     Plain,
     RowSet,
     Taint,
@@ -216,7 +223,9 @@ class PandasModel(Recorder):
         elif name == "pop" and args:
             self.flow.dropped_columns.update(_strings(args[0]))
         elif name == "drop_duplicates":
-            self.flow.deduplicated.update(origins)
+            # only before any split: dropping them from the training part afterwards leaves the
+            # copies already spread over both sides
+            self.flow.deduplicated.update(r.origin for r in value.taint.rows if not r.path)
         elif name in ("sort_values", "set_index"):
             keys = (
                 _strings(args[0])
@@ -227,6 +236,54 @@ class PandasModel(Recorder):
                 self._time_order(origins, node, f"{name}({', '.join(keys)})".replace("()", ""))
         elif name in _ORDER_METHODS:
             self._time_order(origins, node, f"{name}()")
+        elif name == "replace" and args:
+            self._replacement(value, args, kwargs, node)
+        elif name in ("mask", "where") and args:
+            self.flow.replacements.append(
+                CodeReplacement(self.where(node), value.columns, (), True, origins)
+            )
+
+    def _replacement(
+        self, value: Plain, args: list[Value], kwargs: dict[str, Value], node: ast.Call
+    ) -> None:
+        old, new = args[0], args[1] if len(args) > 1 else kwargs.get("value", UNKNOWN)
+        if isinstance(old, Plain) and old.keys is not None and old.items is not None:
+            codes = [k for k in old.keys if _number(k)]
+            targets = list(old.items)
+        else:
+            codes = [c for c in _numbers(old)]
+            targets = [new]
+        if not codes:
+            return
+        origins = frozenset(r.origin for r in value.taint.rows)
+        self.flow.replacements.append(
+            CodeReplacement(
+                self.where(node),
+                value.columns,
+                tuple(float(c) for c in codes),
+                all(is_missing(t) for t in targets),
+                origins,
+            )
+        )
+
+    def nan_assignment(self, target: ast.Subscript, value: Value, frame: Plain) -> None:
+        """``df.loc[df["bp"] == 0, "bp"] = np.nan``: a code turned into NaN by assignment."""
+        if not is_missing(value):
+            return
+        codes: list[float] = []
+        for node in ast.walk(target.slice):
+            if isinstance(node, ast.Compare):
+                for side in (node.left, *node.comparators):
+                    constant = const_of(side)
+                    if _number(constant):
+                        codes.append(float(constant))
+        columns = tuple(_constant_strings(target.slice)) or None
+        origins = frozenset(r.origin for r in frame.taint.rows)
+        self.flow.replacements.append(
+            CodeReplacement(
+                self.where(target), columns, tuple(float(c) for c in codes), True, origins
+            )
+        )
 
     def note_column_uses(self, args: list[Value], node: ast.Call) -> None:
         """Columns named in a call on row data (``pd.get_dummies(df, columns=["a"])``): where a
@@ -411,3 +468,26 @@ def _constant_strings(node: ast.AST) -> list[str]:
     if isinstance(node, ast.List | ast.Tuple):
         return [s for element in node.elts for s in _constant_strings(element)]
     return []
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numbers(value: Value) -> list[float]:
+    if not isinstance(value, Plain):
+        return []
+    found = [c for c in value.consts() if _number(c)]
+    for item in (*(value.items or ()), *value.elements):
+        found.extend(_numbers(item))
+    return found
+
+
+def is_missing(value: Value) -> bool:
+    """``np.nan``, ``pd.NA``, ``None``: the value pandas treats as missing."""
+    if isinstance(value, Lib):
+        return value.last in ("nan", "NaN", "NAN", "NA", "NaT")
+    if isinstance(value, Plain) and value.is_const:
+        constant = value.const
+        return constant is None or (isinstance(constant, float) and constant != constant)
+    return False

@@ -1,0 +1,181 @@
+"""What the submission's own data says about the code that reads it: duplicated rows that a random
+split spreads over train and test, and missing values disguised as numbers (a zero blood pressure,
+a -1 or 999 code) left in or replaced by a mean.
+
+The evidence comes from the data files next to the code (read with the csv module, bounded, see
+`data`) or from the notebook's own saved outputs (``df.duplicated().sum()`` printing 23,
+``(df[cols] == 0).sum()`` printing counts per column).
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlcoach.review import libraries as lib
+from mlcoach.review.context import ReviewContext, describe
+from mlcoach.review.data import DataFiles, DataProfile, parse_counts
+from mlcoach.review.flow import Flow
+from mlcoach.review.flow.events import CodeReplacement, Origin
+from mlcoach.review.sources import Unit
+
+MIN_DUPLICATES = 3
+_INTEGER = re.compile(r"(?<![\w.])(\d+)(?![\w.])")
+# a zero is impossible in these (a living patient's heart rate, a BMI); not age, price or counts
+_NEVER_ZERO: list[tuple[re.Pattern[str], str]] = [
+    (pattern, label)
+    for pattern, smallest, label in lib.PHYSICAL_COLUMNS
+    if smallest > 0 and label not in ("age", "price", "floor area")
+]
+_NEVER_ZERO += [
+    (re.compile(r"insulin", re.I), "insulin"),
+    (re.compile(r"skin[\s_-]*thickness", re.I), "skin thickness"),
+]
+
+
+def check_data(ctx: ReviewContext) -> None:
+    data = DataFiles(ctx.submission, ctx.options.max_data_bytes, ctx.options.max_data_rows)
+    for unit in ctx.units:
+        flow = ctx.flows.get(unit.rel)
+        if flow is None:
+            continue
+        _duplicates(ctx, data, unit, flow)
+        _disguised_missing(ctx, data, unit, flow)
+
+
+def _profiles(data: DataFiles, unit: Unit, flow: Flow, origin: Origin) -> list[DataProfile]:
+    return data.for_origins(unit, flow, frozenset({origin.id}))
+
+
+# ----- duplicates -----
+
+
+def _printed_duplicates(unit: Unit) -> int:
+    """The count a notebook's own ``duplicated().sum()`` printed (0 when none)."""
+    for chunk in unit.chunks:
+        if "duplicated(" not in chunk.source:
+            continue
+        for output in chunk.outputs:
+            text = output.get("text") or (output.get("data") or {}).get("text/plain") or ""
+            text = "".join(text) if isinstance(text, list) else str(text)
+            for line in text.splitlines():
+                numbers = _INTEGER.findall(line)
+                mentions = "dup" in line.lower()
+                if numbers and (mentions or len(text.split()) == 1) and int(numbers[-1]) > 0:
+                    return int(numbers[-1])
+    return 0
+
+
+def _duplicates(ctx: ReviewContext, data: DataFiles, unit: Unit, flow: Flow) -> None:
+    printed = _printed_duplicates(unit)
+    for split in flow.splits.values():
+        if not split.shuffled and split.kind != "train_test_split":
+            continue
+        for origin_id in sorted(split.origins - flow.deduplicated):
+            origin = flow.origins.get(origin_id)
+            if origin is None or not origin.file:
+                continue
+            # a single repeated row happens by chance in narrow data; more is a copy
+            counts = [
+                p.duplicates
+                for p in _profiles(data, unit, flow, origin)
+                if p.duplicates >= max(MIN_DUPLICATES, p.rows * 0.01)
+            ]
+            if counts:
+                evidence = f"{counts[0]} rows of {origin.file} repeat an earlier row"
+            elif printed:
+                evidence = f"the notebook's own output shows {printed} duplicated rows"
+            else:
+                continue
+            ctx.add(
+                "leakage/duplicate-rows-across-split",
+                split.where,
+                f"{evidence[0].upper()}{evidence[1:]}, and they are not dropped before the split "
+                f"({describe(split.where.site)}), so copies end up on both sides.",
+                related=[origin.where.site],
+            )
+            break
+
+
+# ----- missing values in disguise -----
+
+
+def _suspects(profile: DataProfile) -> dict[str, tuple[float, int, str]]:
+    """column -> (code, count, why) for columns holding a missing-value code."""
+    found: dict[str, tuple[float, int, str]] = {}
+    for name, column in profile.columns.items():
+        if not column.numeric:
+            continue
+        zeros = column.codes.get(0.0, 0)
+        label = next((label for pattern, label in _NEVER_ZERO if pattern.search(name)), None)
+        if zeros and label and (column.rest_minimum or 0) > 0:
+            found[name] = (0.0, zeros, f"a {label} of 0 is impossible")
+            continue
+        disguised = column.disguised()
+        if disguised:
+            code, count = disguised[0]
+            found[name] = (code, count, f"{code:g} lies far outside the other values")
+    return found
+
+
+def _printed_zeros(unit: Unit) -> dict[str, int]:
+    """column -> count, from a saved output of ``(df[cols] == 0).sum()``."""
+    found: dict[str, int] = {}
+    for chunk in unit.chunks:
+        if not re.search(r"==\s*0\s*\)\s*\.sum\(", chunk.source):
+            continue
+        for output in chunk.outputs:
+            text = output.get("text") or (output.get("data") or {}).get("text/plain") or ""
+            text = "".join(text) if isinstance(text, list) else str(text)
+            for name, count in parse_counts(text).items():
+                if count > 0 and any(p.search(name) for p, _ in _NEVER_ZERO):
+                    found[name] = int(count)
+    return found
+
+
+def _covers(replacement: CodeReplacement, column: str, code: float) -> bool:
+    columns_ok = replacement.columns is None or column in replacement.columns
+    return columns_ok and (not replacement.codes or code in replacement.codes)
+
+
+def _disguised_missing(ctx: ReviewContext, data: DataFiles, unit: Unit, flow: Flow) -> None:
+    suspects: dict[str, tuple[float, int, str]] = {}
+    loads: dict[str, Origin] = {}
+    for loaded_origin in sorted(flow.origins.values(), key=lambda o: o.id):
+        if not loaded_origin.file:
+            continue
+        for profile in _profiles(data, unit, flow, loaded_origin):
+            for name, suspect in _suspects(profile).items():
+                suspects.setdefault(name, suspect)
+                loads.setdefault(name, loaded_origin)
+    for name, count in _printed_zeros(unit).items():
+        suspects.setdefault(name, (0.0, count, "the notebook's own output counts zeros in it"))
+    if not suspects:
+        return
+    left_in: list[str] = []
+    for name, (code, count, why) in suspects.items():
+        covering = [r for r in flow.replacements if _covers(r, name, code)]
+        if any(r.to_missing for r in covering):
+            continue
+        imputed = [r for r in covering if not r.to_missing]
+        if imputed:
+            where = imputed[0].where
+            ctx.add(
+                "data/disguised-missing-values",
+                where,
+                f"{name!r} holds {count} values of {code:g} ({why}); they are replaced by a "
+                f"number computed with them still in ({describe(where.site)}) instead of being "
+                "treated as missing.",
+            )
+        else:
+            left_in.append(f"{name!r} ({count} × {code:g}: {why})")
+    if left_in:
+        loaded = [o for o in flow.origins.values() if o.file]
+        first = next((loads[name] for name in suspects if name in loads), None)
+        origin = first or min(loaded, key=lambda o: o.id, default=None)
+        if origin is None:
+            return
+        ctx.add(
+            "data/disguised-missing-values",
+            origin.where,
+            f"Missing values in disguise stay in the data loaded here: {'; '.join(left_in[:4])}.",
+        )
