@@ -19,6 +19,7 @@ from mlcoach.review.flow.events import CodeReplacement, Origin
 from mlcoach.review.sources import Unit
 
 MIN_DUPLICATES = 3
+DUPLICATE_SHARE = 0.03
 _INTEGER = re.compile(r"(?<![\w.])(\d+)(?![\w.])")
 # a zero is impossible in these (a living patient's heart rate, a BMI); not age, price or counts
 _NEVER_ZERO: list[tuple[re.Pattern[str], str]] = [
@@ -74,11 +75,11 @@ def _duplicates(ctx: ReviewContext, data: DataFiles, unit: Unit, flow: Flow) -> 
             origin = flow.origins.get(origin_id)
             if origin is None or not origin.file:
                 continue
-            # a single repeated row happens by chance in narrow data; more is a copy
+            # a few repeated rows happen by chance in narrow data (short texts, few columns)
             counts = [
                 p.duplicates
                 for p in _profiles(data, unit, flow, origin)
-                if p.duplicates >= max(MIN_DUPLICATES, p.rows * 0.01)
+                if p.duplicates >= max(MIN_DUPLICATES, p.rows * DUPLICATE_SHARE)
             ]
             if counts:
                 evidence = f"{counts[0]} rows of {origin.file} repeat an earlier row"
@@ -110,7 +111,8 @@ def _suspects(profile: DataProfile) -> dict[str, tuple[float, int, str]]:
         if zeros and label and (column.rest_minimum or 0) > 0:
             found[name] = (0.0, zeros, f"a {label} of 0 is impossible")
             continue
-        disguised = column.disguised()
+        # a code in most rows is a category ("never contacted": -1), not values gone missing
+        disguised = [(c, n) for c, n in column.disguised() if n * 2 <= column.present]
         if disguised:
             code, count = disguised[0]
             found[name] = (code, count, f"{code:g} lies far outside the other values")
