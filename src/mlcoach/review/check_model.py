@@ -389,6 +389,8 @@ def _target_leakage(ctx: ReviewContext, flow: Flow) -> None:
                 kept = sorted(s for s in derived.sources - labels if _is_feature(flow, training, s))
                 if kept:
                     uses = [w.deepest for s in kept for w in flow.column_uses.get(s, [])]
+                    # a kept column that is itself computed: where it is made
+                    uses += [d.where.deepest for d in flow.derived if d.column in kept]
                     ctx.add(
                         "leakage/target-leakage",
                         derived.where,

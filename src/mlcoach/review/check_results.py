@@ -8,7 +8,7 @@ import re
 
 from mlcoach.review import libraries as lib
 from mlcoach.review.check_model import model_fits
-from mlcoach.review.claims import metrics_named, output_text, printed_values
+from mlcoach.review.claims import claims_in, metrics_named, output_text, printed_values
 from mlcoach.review.context import (
     ReviewContext,
     call_name,
@@ -19,6 +19,7 @@ from mlcoach.review.context import (
 )
 from mlcoach.review.data import DataFiles, DataProfile, imbalance_ratio, printed_value_counts
 from mlcoach.review.flow import Evaluation, Flow, Imputation, ModelFit
+from mlcoach.review.models import Location
 from mlcoach.review.sources import Unit
 from mlcoach.review.values import Plain, Value, deep_taint, estimators_in, rows_overlap
 
@@ -403,7 +404,7 @@ def _perfect_scores(ctx: ReviewContext) -> None:
     """A printed score of 0.99 or more on held-out data, and no word in the text about it. One
     finding per notebook, at the test-set score when there is one (a cross-validated 1.000 before
     it tells the same story)."""
-    if _REMARK.search(ctx.narrative()):
+    if _REMARK.search(ctx.narrative()) or _benchmark_data(ctx):
         return
     for unit in ctx.units:
         if not unit.is_notebook:
@@ -433,6 +434,53 @@ def _perfect_scores(ctx: ReviewContext) -> None:
                 f"The notebook prints {line[:80]!r} (cell {cell}) and the text never questions "
                 "it; a score this close to perfect usually means a leak.",
             )
+            return
+    _perfect_claims(ctx)
+
+
+def _benchmark_data(ctx: ReviewContext) -> bool:
+    """Data from a library's benchmark sets (MNIST, the digits, iris), where 0.99 is ordinary."""
+    loaders = [o.loader or "" for flow in ctx.flows.values() for o in flow.origins.values()]
+    for unit in ctx.units:
+        for target in [*import_aliases(unit).values(), *loaders]:
+            if re.search(r"(^|\.)datasets(\.|$)", target) and not target.endswith(
+                ("make_classification", "make_regression", "make_blobs", "make_moons")
+            ):
+                return True
+    return False
+
+
+def _perfect_claims(ctx: ReviewContext) -> None:
+    """No output shows it, but the text claims a near-perfect held-out score (unless the score
+    is explained already: a model scored on its training rows)."""
+    if any(f.id in ("leakage/train-test-overlap", "evaluation/no-holdout") for f in ctx.findings):
+        return
+    texts: list[tuple[Location, str]] = []
+    for unit in ctx.units:
+        texts += [(Location(file=unit.rel, cell=md.cell), md.text) for md in unit.markdown]
+    for readme in ctx.submission.readmes:
+        texts.append(
+            (
+                Location(file=ctx.submission.relative(readme)),
+                read_text(readme, ctx.options.max_file_bytes),
+            )
+        )
+    for place, text in texts:
+        lines = text.splitlines()
+        for claim in claims_in(text):
+            said = lines[claim.line - 1].lower() if claim.line <= len(lines) else ""
+            if (
+                claim.metric in _PERFECTIBLE
+                and PERFECT <= claim.value <= 1.0
+                and "train" not in said
+            ):
+                ctx.add(
+                    "evaluation/suspicious-perfect-score",
+                    place.model_copy(update={"line": claim.line}),
+                    f"The text claims {claim.metric} = {claim.text} and never questions it; a "
+                    "score this close to perfect usually means a leak.",
+                )
+                return
 
 
 def _scored_on_training_rows(ctx: ReviewContext, unit: Unit, cell: int | None) -> bool:

@@ -38,6 +38,7 @@ class Origin:
     file: str | None = None
     name: str | None = None
     role: str | None = None
+    loader: str | None = None  # the library function that made it (keras.datasets.mnist.load_data)
 
 
 @dataclass

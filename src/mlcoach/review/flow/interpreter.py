@@ -1047,8 +1047,9 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
             name = element.id if isinstance(element, ast.Name) else expr_key(element)
             ident, new = self.flow.interned(("part", *self.key(self.where(element)), name))
             if new:
+                loaders = [self.flow.origins[r.origin].loader for r in value.taint.rows]
                 self.flow.origins[ident] = Origin(
-                    ident, self.where(element), None, name, role_from_name(name)
+                    ident, self.where(element), None, name, role_from_name(name), loaders[0]
                 )
             parts.append(Plain(taint=value.taint.replace(rows=frozenset({RowSet(ident)}))))
         return Plain(items=tuple(parts))
@@ -1106,6 +1107,7 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
         if lib.is_loader(last) and not taint.rows and last not in ("array", "asarray"):
             path = args[0].const if args and isinstance(args[0], Plain) else None
             origin = self.origin(node, path if isinstance(path, str) else None)
+            self.flow.origins[origin].loader = callee.qualname
             self.loaded(origin, kwargs, node)
             return Plain(taint=Taint(rows=frozenset({RowSet(origin)})))
         if last in ("DataFrame", "Series", "array", "asarray") and not taint.rows:

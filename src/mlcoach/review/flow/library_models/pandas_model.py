@@ -416,6 +416,8 @@ class PandasModel(Recorder):
                     Plain(items=(Plain(const=k), v))
                     for k, v in zip(value.keys, value.items, strict=True)
                 )
+                # entries stored under keys that are not constants (d[f"model {i}"] = ...)
+                pairs += tuple(Plain(items=(Plain(), m)) for m in value.elements)
                 return Plain(elements=pairs[:8])
             return Plain(elements=tuple(Plain(items=(Plain(), m)) for m in members(value))[:8])
         if name == "values":
