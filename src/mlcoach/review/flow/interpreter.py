@@ -36,9 +36,12 @@ from mlcoach.review.values import (
     EMPTY,
     NOCONST,
     UNKNOWN,
+    BoundMethod,
     Builtin,
+    ClassValue,
     Estimator,
     Function,
+    Instance,
     Lib,
     LocalModule,
     Multi,
@@ -314,7 +317,35 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
     s_AsyncFunctionDef = s_FunctionDef
 
     def s_ClassDef(self, node: ast.ClassDef) -> None:
-        self.bind(node.name, UNKNOWN)
+        body: dict[str, Value] = {}
+        for base in node.bases:
+            inherited = self.expr(base)
+            if isinstance(inherited, ClassValue):
+                body.update(inherited.namespace)
+        saved = self.scope
+        self.scope = body
+        try:
+            self.block(node.body)
+        finally:
+            self.scope = saved
+        self.bind(node.name, ClassValue(node.name, body))
+
+    def instantiate(
+        self, cls: ClassValue, args: list[Value], kwargs: dict[str, Value], node: ast.Call
+    ) -> Value:
+        instance = Instance(cls)
+        init = cls.namespace.get("__init__")
+        if isinstance(init, Function):
+            self.call_function(init, [instance, *args], kwargs, node)
+        return instance
+
+    def instance_attribute(self, instance: Instance, attr: str) -> Value:
+        if attr in instance.attributes:
+            return instance.attributes[attr]
+        value = instance.cls.namespace.get(attr, UNKNOWN)
+        if isinstance(value, Function) and not _static(value):
+            return BoundMethod(value, instance)
+        return value
 
     def s_Return(self, node: ast.Return) -> None:
         value = self.expr(node.value) if node.value is not None else UNKNOWN
@@ -385,7 +416,9 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
         elif isinstance(target, ast.Subscript):
             self.assign_subscript(target, value, source)
         elif isinstance(target, ast.Attribute):
-            self.expr(target.value)
+            owner = self.expr(target.value)
+            for instance in _instances(owner):
+                instance.attributes[target.attr] = value
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value)
 
@@ -617,6 +650,10 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
         if isinstance(base, Lib):
             return Lib(f"{base.qualname}.{attr}")
         if isinstance(base, LocalModule):
+            return base.namespace.get(attr, UNKNOWN)
+        if isinstance(base, Instance):
+            return self.instance_attribute(base, attr)
+        if isinstance(base, ClassValue):
             return base.namespace.get(attr, UNKNOWN)
         if isinstance(base, Multi):
             result: Value = UNKNOWN
@@ -877,6 +914,10 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
             return self.call_function(callee, args, kwargs, node)
         if isinstance(callee, Builtin):
             return self.call_builtin(callee.name, args, kwargs, node)
+        if isinstance(callee, ClassValue):
+            return self.instantiate(callee, args, kwargs, node)
+        if isinstance(callee, BoundMethod):
+            return self.call_function(callee.function, [callee.instance, *args], kwargs, node)
         if isinstance(callee, Multi):
             result: Value = UNKNOWN
             for option in callee.options:
@@ -906,6 +947,8 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
             return self.call_library(Lib(f"{receiver.qualname}.{name}"), args, kwargs, node)
         if isinstance(receiver, LocalModule):
             return self.call(receiver.namespace.get(name, UNKNOWN), args, kwargs, node)
+        if isinstance(receiver, Instance | ClassValue):
+            return self.call(self.attribute(receiver, name), args, kwargs, node)
         if isinstance(receiver, Estimator):
             return self.estimator_method(receiver, name, args, kwargs, node, frozenset())
         if isinstance(receiver, Plain):
@@ -1120,6 +1163,21 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
         if taint.stats and taint.rows:
             taint = self.absorb(taint, node)
         return Plain(taint=taint)
+
+
+def _instances(value: Value) -> list[Instance]:
+    if isinstance(value, Instance):
+        return [value]
+    if isinstance(value, Multi):
+        return [i for option in value.options for i in _instances(option)]
+    return []
+
+
+def _static(function: Function) -> bool:
+    decorators = getattr(function.node, "decorator_list", [])
+    return any(
+        isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in decorators
+    )
 
 
 def _raw_rows(value: Plain) -> bool:

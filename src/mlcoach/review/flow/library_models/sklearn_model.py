@@ -174,6 +174,10 @@ class SklearnModel(Recorder):
                 target,
                 data.columns if isinstance(data, Plain) else None,
             )
+        else:  # the same line again, with another model (a loop, a helper called twice)
+            record = self.flow.cross_validations[ident]
+            known = {e.ident for e in record.estimators}
+            record.estimators += [e for e in estimators_in(estimator) if e.ident not in known]
         self.check_leaks(taint, where, "cross-validation")
         evaluation = self.evaluation(frozenset(), taint.replace(rows=frozenset()), node, via, "cv")
         if via == "cross_val_predict":
