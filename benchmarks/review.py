@@ -459,11 +459,12 @@ def public_report(folder: Path) -> None:
             "github.com/malusamayo/leakage-analysis"
         )
         return
-    print(f"\npublic labelled set: {folder} (file-level: does the file leak?)")
+    print(f"\npublic labelled set: {folder} (file level: does the file leak?)")
     print(
-        f"{'kind':40} {'leaky files':>11} {'found':>6} {'recall':>7} {'clean files':>11} "
+        f"{'kind':28} {'leaky files':>11} {'found':>6} {'recall':>7} {'clean files':>11} "
         f"{'flagged':>8} {'precision':>9}"
     )
+    missed: list[str] = []
     for test_file, ids in PUBLIC_TESTS.items():
         tests = folder / "tests" / test_file
         if not tests.exists():
@@ -482,12 +483,16 @@ def public_report(folder: Path) -> None:
             negative += not leaky
             found += leaky and reported
             flagged += (not leaky) and reported
+            if leaky != reported:
+                missed.append(f"  {'missed' if leaky else 'false alarm'}: {ids[0]} in {name}")
         recall = found / positive if positive else None
         precision = found / (found + flagged) if found + flagged else None
+        kind = ids[0].split("/")[1]
         print(
-            f"{' or '.join(ids):40} {positive:>11} {found:>6} {_fmt(recall):>7} "
+            f"{kind:28} {positive:>11} {found:>6} {_fmt(recall):>7} "
             f"{negative:>11} {flagged:>8} {_fmt(precision):>9}"
         )
+    print("\n".join(missed))
 
 
 def main() -> None:
