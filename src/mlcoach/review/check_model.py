@@ -252,7 +252,15 @@ def _tuning_without_validation(ctx: ReviewContext, flow: Flow) -> None:
         chosen = [flow.evaluations[i] for i in selection.evals if i in flow.evaluations]
         if len({f for e in chosen for f in e.fits}) >= 2 or any(e.tuning_loops for e in chosen):
             tuning.extend(e for e in chosen if e.kind != "cv")
-    on_training = [e for e in tuning if _on_training_rows(flow, e)]
+    # a loop that also cross-validates or scores held-out rows chooses by those; the training
+    # score printed beside them is a diagnostic
+    validated: set[int] = set()
+    for evaluation in flow.evaluations.values():
+        if evaluation.kind == "cv" or (evaluation.rows and not _on_training_rows(flow, evaluation)):
+            validated.update(evaluation.loops)
+    on_training = [
+        e for e in tuning if _on_training_rows(flow, e) and not (e.tuning_loops & validated)
+    ]
     # one finding per tuning loop (its first line scoring on the training data), however many
     # metrics or candidates the loop scores
     by_loop: dict[frozenset[int], Evaluation] = {}

@@ -88,6 +88,7 @@ class Evaluation:
     metric: str
     kind: str  # metric, score, cv, manual
     tuning_loops: frozenset[int] = frozenset()
+    loops: frozenset[int] = frozenset()  # every loop it sits in
 
 
 @dataclass

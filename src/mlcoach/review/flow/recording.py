@@ -95,7 +95,7 @@ class Recorder:
         tuning = (taint.model_loops) & frozenset(self.active_loops)
         if new:
             self.flow.evaluations[ident] = Evaluation(
-                ident, fits, taint.rows, where, metric, kind, tuning
+                ident, fits, taint.rows, where, metric, kind, tuning, frozenset(self.active_loops)
             )
         else:
             record = self.flow.evaluations[ident]

@@ -134,7 +134,13 @@ class SklearnModel(Recorder):
             )
         self.flow.splits[split].origins.update(r.origin for a in args for r in deep_taint(a).rows)
         self.fresh_splits.add(split)
-        for side, role in (("train", "train"), ("test", "test")):
+        # splitting rows that are already the training side of another split: what is held out
+        # is a validation set (until its name says otherwise)
+        inputs = [r for a in args for r in deep_taint(a).rows]
+        nested = bool(inputs) and all(
+            r.path and self.flow.side_roles.get(r.path[-1]) == "train" for r in inputs
+        )
+        for side, role in (("train", "train"), ("test", "val" if nested else "test")):
             self.flow.side_roles.setdefault((split, side), role)
             self.flow.used_sides.add((split, side))
         shared_origin: int | None = None
