@@ -390,9 +390,19 @@ _AFTER_THE_OUTCOME = re.compile(
 
 def _target_leakage(ctx: ReviewContext, flow: Flow) -> None:
     """A feature computed from the label, or the label computed from a column that stays a feature."""
-    for training in _trainings(flow):
+    trainings = _trainings(flow)
+    every_label = frozenset().union(*(t.labels for t in trainings)) if trainings else frozenset()
+    # only the columns that touch a label or an after-the-outcome column can leak
+    relevant = [
+        d
+        for d in flow.derived
+        if d.column in every_label
+        or d.sources & every_label
+        or any(_AFTER_THE_OUTCOME.search(s) for s in d.sources)
+    ]
+    for training in trainings:
         labels = training.labels
-        for derived in flow.derived:
+        for derived in relevant:
             if derived.column in labels:
                 kept = sorted(s for s in derived.sources - labels if _is_feature(flow, training, s))
                 if kept:
