@@ -91,7 +91,9 @@ class Recorder:
         self, fits: frozenset[int], taint: Taint, node: ast.AST, metric: str, kind: str
     ) -> int:
         where = self.where(node)
-        ident, new = self.flow.interned(("eval", *self.key(where), metric, fits))
+        # the column tells two scores on one line apart: print(train score, test score)
+        column = getattr(node, "col_offset", 0)
+        ident, new = self.flow.interned(("eval", *self.key(where), column, metric, fits))
         tuning = (taint.model_loops) & frozenset(self.active_loops)
         if new:
             self.flow.evaluations[ident] = Evaluation(
