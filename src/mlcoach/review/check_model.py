@@ -161,18 +161,23 @@ def _test_set_selection(ctx: ReviewContext, flow: Flow) -> None:
     for evaluation in flow.evaluations.values():
         if evaluation.tuning_loops and flow.is_test(evaluation.rows):
             candidates.setdefault(evaluation.where, set()).update(evaluation.fits)
-    for evaluation in flow.evaluations.values():
+    # one finding per loop, at its first line scoring on the test set, however many metrics the
+    # loop computes
+    by_loop: dict[frozenset[int], Evaluation] = {}
+    for evaluation in sorted(flow.evaluations.values(), key=lambda e: e.where.site[1:]):
         if (
             evaluation.tuning_loops
             and flow.is_test(evaluation.rows)
             and _several_candidates(flow, candidates.get(evaluation.where, set()))
         ):
-            ctx.add(
-                "leakage/test-set-model-selection",
-                evaluation.where,
-                "Inside a loop over models or hyperparameter values, each candidate is scored on "
-                f"the test set ({describe(evaluation.where.site)}).",
-            )
+            by_loop.setdefault(evaluation.tuning_loops, evaluation)
+    for evaluation in by_loop.values():
+        ctx.add(
+            "leakage/test-set-model-selection",
+            evaluation.where,
+            "Inside a loop over models or hyperparameter values, each candidate is scored on "
+            f"the test set ({describe(evaluation.where.site)}).",
+        )
     for fit in flow.fits.values():
         if fit.estimator.category == "search" and flow.is_test(fit.rows):
             ctx.add(
