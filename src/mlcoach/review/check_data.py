@@ -34,7 +34,7 @@ _NEVER_ZERO += [
 
 
 def check_data(ctx: ReviewContext) -> None:
-    data = DataFiles(ctx.submission, ctx.options.max_data_bytes, ctx.options.max_data_rows)
+    data = ctx.data
     for unit in ctx.units:
         flow = ctx.flows.get(unit.rel)
         if flow is None:

@@ -60,12 +60,15 @@ _NARRATIVE_BASELINE = re.compile(
     r"last[- ]value|seasonal[- ]naive)\b",
     re.I,
 )
+_RESULTS_HEADING = re.compile(
+    r"^\s*#+\s*.*\b(results?|conclusions?|discussion|summary|findings|evaluation)\b", re.I | re.M
+)
 MIN_NARRATIVE_WORDS = 60
 MIN_DISCUSSION_WORDS = 20
 
 
 def check_results(ctx: ReviewContext) -> None:
-    data = DataFiles(ctx.submission, ctx.options.max_data_bytes, ctx.options.max_data_rows)
+    data = ctx.data
     fits = [f for f in model_fits(ctx) if f.estimator.name not in lib.DUMMIES]
     _imputations(ctx, data)
     supervised = [f for f in fits if deep_taint(f.target).rows]
@@ -370,6 +373,11 @@ def _discussion(ctx: ReviewContext) -> None:
         after = " ".join(md.text for md in unit.markdown if md.cell > cell)
         if _words(after) >= MIN_DISCUSSION_WORDS:
             return
+        # a results section written elsewhere (a summary at the top, results before the
+        # appendix of plots) discusses them too
+        sections = " ".join(md.text for md in unit.markdown if _RESULTS_HEADING.search(md.text))
+        if _words(sections) >= MIN_DISCUSSION_WORDS and re.search(r"\d", sections):
+            return
     for readme in ctx.submission.readmes:
         text = read_text(readme, ctx.options.max_file_bytes)
         if (
@@ -398,6 +406,7 @@ _REMARK = re.compile(
     re.I,
 )
 PERFECT = 0.99
+_NEAR_ONE = re.compile(r"(?<![\d.])(0\.99|1\.0|1(?![\d.,])|99\.|100)")
 
 
 def _perfect_scores(ctx: ReviewContext) -> None:
@@ -413,7 +422,7 @@ def _perfect_scores(ctx: ReviewContext) -> None:
         for chunk in unit.chunks:
             for output in chunk.outputs:
                 for line in output_text(output).splitlines():
-                    if "train" in line.lower():
+                    if not _NEAR_ONE.search(line) or "train" in line.lower():
                         continue  # a training score of 1.0 is what many models get
                     perfect = {
                         p.metric
