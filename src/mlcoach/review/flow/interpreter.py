@@ -130,6 +130,7 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
         self.fresh_origins: set[int] = set()
         self.steps = 0
         self.star_modules: list[str] = []
+        self.grouped_names: dict[str, frozenset[str]] = {}
         self.inlined: Counter[int] = Counter()
         self._loop_ids: dict[int, int] = {}
 
@@ -214,6 +215,8 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
         value = self.expr(node.value)
         for target in node.targets:
             self.assign(target, value, node.value)
+            if isinstance(target, ast.Name):
+                self.note_group_statistic(target.id, node.value)
 
     def s_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:

@@ -59,6 +59,22 @@ def _strings(value: Value) -> list[str]:
 
 class PandasModel(Recorder):
     frame_name: str | None = None  # while reading a column's sources: the frame written to
+    # names bound to a group statistic of some columns (means = df.groupby("k")["y"].mean()),
+    # so a column mapped from it later (df["k_te"] = df["k"].map(means)) reads those columns
+    grouped_names: dict[str, frozenset[str]]
+
+    def note_group_statistic(self, name: str, source: ast.expr) -> None:
+        if not any(
+            isinstance(c, ast.Call)
+            and isinstance(c.func, ast.Attribute)
+            and c.func.attr == "groupby"
+            for c in ast.walk(source)
+        ):
+            self.grouped_names.pop(name, None)
+            return
+        columns, aggregated = self.referenced_columns(source)
+        if aggregated and columns:
+            self.grouped_names[name] = columns
 
     def lookup(self, name: str) -> Value:  # provided by the interpreter
         raise NotImplementedError
@@ -108,6 +124,9 @@ class PandasModel(Recorder):
                         columns.update(_constant_strings(arg))
                 elif method in lib.STATISTIC_METHODS or method in ("transform", "agg"):
                     aggregated = aggregated or self._has_rows(child.func.value)
+            elif isinstance(child, ast.Name) and child.id in self.grouped_names:
+                columns.update(self.grouped_names[child.id])
+                aggregated = True
         # df.attr where attr is a method name (df.mean()) is a call, not a column
         for child in ast.walk(node):
             if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
