@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from mlcoach.review import libraries as lib
+from mlcoach.review.check_model import is_feature, trainings
 from mlcoach.review.context import ReviewContext, describe
-from mlcoach.review.data import DataFiles, DataProfile, parse_counts
+from mlcoach.review.data import MAX_BINS, DataFiles, DataProfile, bins, column_pairs, parse_counts
 from mlcoach.review.flow import Flow
 from mlcoach.review.flow.events import CodeReplacement, Origin
 from mlcoach.review.sources import Unit
@@ -41,6 +42,7 @@ def check_data(ctx: ReviewContext) -> None:
             continue
         _duplicates(ctx, data, unit, flow)
         _disguised_missing(ctx, data, unit, flow)
+        _binned_from_the_label_source(ctx, data, unit, flow)
 
 
 def _profiles(data: DataFiles, unit: Unit, flow: Flow, origin: Origin) -> list[DataProfile]:
@@ -181,3 +183,45 @@ def _disguised_missing(ctx: ReviewContext, data: DataFiles, unit: Unit, flow: Fl
             origin.where,
             f"Missing values in disguise stay in the data loaded here: {'; '.join(left_in[:4])}.",
         )
+
+
+# ----- a category of the data file computed from the label's source -----
+
+
+def _binned_from_the_label_source(
+    ctx: ReviewContext, data: DataFiles, unit: Unit, flow: Flow
+) -> None:
+    """The label is computed from a number (pass = score >= 50) and a feature is a category the
+    data file computed from that same number (the letter grade): it carries the label."""
+    for training in trainings(flow):
+        for label in flow.derived:
+            if label.column not in training.labels or len(label.sources) != 1:
+                continue
+            (source,) = label.sources
+            for origin in (o for o in flow.origins.values() if o.file):
+                path = data.resolve(unit, origin.file or "")
+                profile = data.profile(path) if path else None
+                if path is None or profile is None or source not in profile.columns:
+                    continue
+                for name, column in profile.columns.items():
+                    if name in (source, *training.labels) or column.counts is None:
+                        continue
+                    if len(column.counts) > MAX_BINS or column.numeric:
+                        continue
+                    entries = [d for d in flow.derived if name in d.sources]
+                    used = [d for d in entries if is_feature(flow, training, d.column)]
+                    if not used and not is_feature(flow, training, name):
+                        continue
+                    pairs = column_pairs(path, name, source, data.max_bytes, data.max_rows)
+                    if not bins(pairs):
+                        continue
+                    where = used[0].where if used else label.where
+                    ctx.add(
+                        "leakage/target-leakage",
+                        where,
+                        f"In {origin.file}, {name!r} cuts {source!r} into separate ranges (it was "
+                        f"computed from it), and the label {label.column!r} is computed from "
+                        f"{source!r} too ({describe(label.where.site)}): as a feature of "
+                        f"{training.name} it gives the label away.",
+                        related=[label.where.site, training.site],
+                    )

@@ -358,7 +358,7 @@ class _Training:
     features: tuple[str, ...] | None
 
 
-def _trainings(flow: Flow) -> list[_Training]:
+def trainings(flow: Flow) -> list[_Training]:
     out: list[_Training] = []
     for fit in flow.fits.values():
         if _is_dummy(fit) or fit.estimator.category not in ("model", "pipeline", "search", None):
@@ -377,7 +377,7 @@ def _trainings(flow: Flow) -> list[_Training]:
     return out
 
 
-def _is_feature(flow: Flow, training: _Training, column: str) -> bool:
+def is_feature(flow: Flow, training: _Training, column: str) -> bool:
     """Whether ``column`` is among the inputs: named in the column list, or (when the inputs are
     "the frame minus some columns") never dropped anywhere."""
     if training.features is not None:
@@ -395,8 +395,8 @@ _AFTER_THE_OUTCOME = re.compile(
 
 def _target_leakage(ctx: ReviewContext, flow: Flow) -> None:
     """A feature computed from the label, or the label computed from a column that stays a feature."""
-    trainings = _trainings(flow)
-    every_label = frozenset().union(*(t.labels for t in trainings)) if trainings else frozenset()
+    found = trainings(flow)
+    every_label = frozenset().union(*(t.labels for t in found)) if found else frozenset()
     # only the columns that touch a label or an after-the-outcome column can leak
     relevant = [
         d
@@ -405,11 +405,11 @@ def _target_leakage(ctx: ReviewContext, flow: Flow) -> None:
         or d.sources & every_label
         or any(_AFTER_THE_OUTCOME.search(s) for s in d.sources)
     ]
-    for training in trainings:
+    for training in found:
         labels = training.labels
         for derived in relevant:
             if derived.column in labels:
-                kept = sorted(s for s in derived.sources - labels if _is_feature(flow, training, s))
+                kept = sorted(s for s in derived.sources - labels if is_feature(flow, training, s))
                 if kept:
                     uses = [w.deepest for s in kept for w in flow.column_uses.get(s, [])]
                     # a kept column that is itself computed: where it is made
@@ -423,7 +423,7 @@ def _target_leakage(ctx: ReviewContext, flow: Flow) -> None:
                         related=[*uses, training.site],
                     )
                 continue
-            if not _is_feature(flow, training, derived.column):
+            if not is_feature(flow, training, derived.column):
                 continue
             used = derived.sources & labels
             after = sorted(s for s in derived.sources if _AFTER_THE_OUTCOME.search(s))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
 from collections import Counter
@@ -171,6 +172,53 @@ class DataFiles:
         return profiles
 
 
+def column_pairs(
+    path: Path, a: str, b: str, max_bytes: int, max_rows: int
+) -> list[tuple[str, str]]:
+    """The values of columns ``a`` and ``b`` row by row (bounded), or [] when unreadable."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return []
+        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+            sample = handle.read(64 * 1024)
+            handle.seek(0)
+            delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(sample)
+            reader = csv.reader(handle, delimiter=delimiter)
+            header = [name.strip() for name in next(reader, [])]
+            if a not in header or b not in header:
+                return []
+            i, j = header.index(a), header.index(b)
+            pairs = []
+            for number, row in enumerate(reader):
+                if number >= max_rows:
+                    break
+                if len(row) > max(i, j):
+                    pairs.append((row[i].strip(), row[j].strip()))
+            return pairs
+    except (OSError, csv.Error, UnicodeError):
+        return []
+
+
+def bins(pairs: list[tuple[str, str]]) -> bool:
+    """Whether the categories (first value) cut the numbers (second value) into disjoint ranges:
+    the category was computed from the number (a letter grade from the score)."""
+    ranges: dict[str, tuple[float, float]] = {}
+    for category, raw in pairs:
+        try:
+            number = float(raw)
+        except ValueError:
+            continue
+        if math.isnan(number) or not category:
+            continue
+        low, high = ranges.get(category, (number, number))
+        ranges[category] = (min(low, number), max(high, number))
+    if not 2 <= len(ranges) <= MAX_BINS:
+        return False
+    ordered = sorted(ranges.values())
+    return all(before[1] < after[0] for before, after in itertools.pairwise(ordered))
+
+
+MAX_BINS = 20
 _COUNT_LINE = re.compile(r"^\s*(\S(?:.*?\S)?)\s{2,}(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$")
 _COLUMN_IN_SOURCE = re.compile(
     r"""\[\s*(['"])([^'"]+)\1\s*\]\s*\.value_counts|\.(\w+)\.value_counts"""
