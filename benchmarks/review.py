@@ -4,7 +4,7 @@
 2. Accuracy over the example corpus (tests/review/corpus): recall and precision per finding id, for
    the realistic set and the classic set separately. A finding matches a label when it has the same
    id and file, the same cell, and a line within two of the labelled one (at its own place or one of
-   the related places it names). Goals (issue 13): recall >= 0.85 on every leak kind, precision >= 0.9
+   the related places it names); labels are paired with the places findings name one to one, closest first. Goals (issue 13): recall >= 0.85 on every leak kind, precision >= 0.9
    for every high-severity rule, no high finding on a clean example.
 3. Time per corpus submission against the baseline (nbformat read + ast.parse of every cell and
    script) measured in the same run, and the whole corpus in one process.
@@ -246,38 +246,75 @@ def load_examples(corpus: Path = CORPUS) -> list[Example]:
     ]
 
 
-def _at(location: Location, label: dict[str, Any], tolerance: int) -> bool:
+def _distance(location: Location, label: dict[str, Any], tolerance: int) -> int | None:
+    """How many lines ``location`` is from the labelled place, or None when it is not there."""
     if label.get("file") is not None and location.file not in (label["file"], None):
-        return False
+        return None
     if label.get("cell") is not None and location.cell != label["cell"]:
-        return False
+        return None
     if label.get("line") is None:
-        return True
-    return location.line is not None and abs(location.line - label["line"]) <= tolerance
+        return 0
+    if location.line is None:
+        return None
+    off = abs(location.line - int(label["line"]))
+    return off if off <= tolerance else None
+
+
+def distance(
+    finding: Finding, label: dict[str, Any], tolerance: int = LINE_TOLERANCE
+) -> int | None:
+    """Same id, same file, same cell, and a line within ``tolerance`` of the labelled one, at the
+    finding's own place or one of the related places it names: the smallest line distance."""
+    if finding.id != label["id"]:
+        return None
+    found = [_distance(place, label, tolerance) for place in (finding.location, *finding.related)]
+    return min((d for d in found if d is not None), default=None)
 
 
 def matches(finding: Finding, label: dict[str, Any], tolerance: int = LINE_TOLERANCE) -> bool:
-    """Same id, same file, same cell, and a line within ``tolerance`` of the labelled one, at the
-    finding's own place or one of the related places it names."""
-    if finding.id != label["id"]:
-        return False
-    places = (finding.location, *finding.related)
-    return any(_at(place, label, tolerance) for place in places)
+    return distance(finding, label, tolerance) is not None
+
+
+def pair(
+    findings: list[Finding], labels: list[dict[str, Any]], tolerance: int = LINE_TOLERANCE
+) -> list[tuple[int, int]]:
+    """(label, finding) pairs, closest first, each place a finding names standing for one label at
+    most: one finding cannot stand for two flaws on neighbouring lines unless it names both places,
+    and two copies of a finding do not both count for one flaw."""
+    candidates = sorted(
+        (d, li, fi, pi)
+        for li, label in enumerate(labels)
+        for fi, finding in enumerate(findings)
+        if finding.id == label["id"]
+        for pi, place in enumerate((finding.location, *finding.related))
+        if (d := _distance(place, label, tolerance)) is not None
+    )
+    used_labels: set[int] = set()
+    used_places: set[tuple[int, int]] = set()
+    pairs = []
+    for _, li, fi, pi in candidates:
+        if li not in used_labels and (fi, pi) not in used_places:
+            used_labels.add(li)
+            used_places.add((fi, pi))
+            pairs.append((li, fi))
+    return pairs
 
 
 def score(reviewed: list[Reviewed], tolerance: int = LINE_TOLERANCE) -> dict[str, RuleScore]:
-    """Recall and precision per finding id: a label counts as found when some finding matches it;
-    a finding counts as correct when it matches some label of its own example."""
+    """Recall and precision per finding id, with labels and findings paired one to one: a label is
+    found when it is paired; a finding is correct when it is paired."""
     scores: dict[str, RuleScore] = defaultdict(RuleScore)
     for item in reviewed:
-        for label in item.example.labels:
-            rule = scores[label["id"]]
-            rule.expected += 1
-            rule.found += any(matches(f, label, tolerance) for f in item.findings)
+        labels = item.example.labels
+        pairs = pair(item.findings, labels, tolerance)
+        for label in labels:
+            scores[label["id"]].expected += 1
         for finding in item.findings:
-            rule = scores[finding.id]
-            rule.reported += 1
-            rule.correct += any(matches(finding, label, tolerance) for label in item.example.labels)
+            scores[finding.id].reported += 1
+        for li, _ in pairs:
+            scores[labels[li]["id"]].found += 1
+        for fi in {fi for _, fi in pairs}:
+            scores[item.findings[fi].id].correct += 1
     return dict(scores)
 
 
@@ -410,24 +447,27 @@ def corpus_report(execute: bool = True) -> list[Reviewed]:
     print("\ngoals on the realistic set")
     for what, measured, goal, met in goals(realistic):
         print(f"  {'ok  ' if met else 'MISS'} {what:55} {_fmt(measured):>5} (goal {goal})")
-    missed = [
-        (r.example.path.name, label)
-        for r in realistic
-        for label in r.example.labels
-        if not any(matches(f, label) for f in r.findings)
-    ]
+    missed = []
+    false_alarms = []
+    for r in realistic:
+        pairs = pair(r.findings, r.example.labels)
+        paired_labels = {li for li, _ in pairs}
+        paired_findings = {fi for _, fi in pairs}
+        missed += [
+            (r.example.path.name, label)
+            for li, label in enumerate(r.example.labels)
+            if li not in paired_labels
+        ]
+        false_alarms += [
+            (r.example.path.name, f)
+            for fi, f in enumerate(r.findings)
+            if fi not in paired_findings and f.rank >= SEVERITY_RANK["medium"]
+        ]
     if missed:
         print("\nmissed labels (realistic set)")
         for name, label in missed:
             where = ":".join(str(label[k]) for k in ("file", "cell", "line") if label.get(k))
             print(f"  {name:42} {label['id']:40} {where}")
-    false_alarms = [
-        (r.example.path.name, f)
-        for r in realistic
-        for f in r.findings
-        if f.rank >= SEVERITY_RANK["medium"]
-        and not any(matches(f, label) for label in r.example.labels)
-    ]
     if false_alarms:
         print("\nunlabelled medium/high findings (realistic set)")
         for name, f in false_alarms:
