@@ -382,6 +382,10 @@ SELECTION_METHODS = frozenset(
 )
 # pandas/numpy reductions that turn rows into a statistic (a "fit" when it flows back into data).
 STATISTIC_METHODS = frozenset({"mean", "median", "std", "var", "mode", "quantile", "min", "max"})
+# NumPy's function forms of them (np.mean(column)); not max/min, which also pick among scores
+STATISTIC_FUNCTIONS = frozenset(
+    {"mean", "median", "std", "var", "nanmean", "nanmedian", "nanstd", "percentile", "quantile"}
+)
 EDA_CALLS = frozenset(
     {
         "describe",

@@ -1120,6 +1120,12 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
             pieces = self.concatenate(args)
             if pieces is not None:
                 return pieces
+        if last in lib.STATISTIC_FUNCTIONS and callee.root == "numpy":
+            taint = args_taint(args[:1], {})
+            # np.mean(df["fare"]) is df["fare"].mean(); a quantile of predictions is a threshold
+            if taint.rows and not taint.models:
+                stat = self.statistic(last, taint.rows, node)
+                return Plain(taint=Taint(stats=frozenset({stat}), loops=taint.loops))
         if last in ("cut", "qcut") and callee.root == "pandas":
             return self.binning(last, args, kwargs, node)
         if last in lib.CV_FUNCTIONS:
