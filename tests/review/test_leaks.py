@@ -254,7 +254,16 @@ def test_a_file_that_does_not_parse_is_reported_not_reviewed(tmp_path: Path) -> 
     finding = next(f for f in report.findings if f.id == "input/not-reviewed")
     assert finding.location.file == "train.py" and "Python 3" in finding.seen
     assert [f.id for f in report.findings] == ["input/not-reviewed"]  # nothing else is claimed
-    assert all(o.score < 5 for o in report.objectives)
+    assert all(o.score == 0 for o in report.objectives)  # nothing was checked
+
+
+def test_one_unparseable_file_among_others_costs_every_objective(tmp_path: Path) -> None:
+    code = 'df = pd.read_csv("churn.csv")\n' + SPLIT_AND_FIT
+    report = review_script(tmp_path, code, {"legacy.py": 'print "old helper"\n'})
+    unread = [f for f in report.findings if f.id == "input/not-reviewed"]
+    assert [f.location.file for f in unread] == ["legacy.py"]
+    assert all(o.score <= 3 for o in report.objectives)
+    assert all(f.location.file != "legacy.py" for f in report.findings if f not in unread)
 
 
 def _notebook(tmp_path: Path, cells: list[tuple[str, str, str]]) -> Path:

@@ -44,7 +44,7 @@ def review_path(
             from mlcoach.review.execute import execute_submission
 
             execute_submission(submission, report, options)
-            report.objectives = score(report.findings)
+            report.objectives = score(report.findings, reviewed=report_reviewed(report))
     return report
 
 
@@ -138,9 +138,16 @@ def review_submission(submission: Submission, options: ReviewOptions) -> Report:
         reviewed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         files=files,
         findings=findings,
-        objectives=score(findings),
+        objectives=score(findings, reviewed=len(unreviewed) < len(units)),
         notes=ctx.notes,
     )
+
+
+def report_reviewed(report: Report) -> bool:
+    """Whether any program of the report could be reviewed."""
+    programs = [f for f in report.files if f.kind in ("notebook", "script")]
+    unread = {f.location.file for f in report.findings if f.id == "input/not-reviewed"}
+    return any(p.path not in unread for p in programs)
 
 
 def not_reviewed(unit: Unit) -> str | None:
@@ -170,16 +177,18 @@ def not_reviewed(unit: Unit) -> str | None:
     return None
 
 
-def score(findings: list[Finding]) -> list[ObjectiveScore]:
+def score(findings: list[Finding], *, reviewed: bool = True) -> list[ObjectiveScore]:
     """Each objective starts at 5 and loses points for the findings counted against it. A file
-    that could not be reviewed counts against every objective: nothing in it was checked."""
+    that could not be reviewed costs every objective its penalty (nothing in it was checked; it
+    is listed under its own objective only), and when no file could be reviewed at all no
+    objective has anything to its credit: each scores 0."""
+    unread = [f for f in findings if f.id == "input/not-reviewed"]
     scores = []
     for key, title in OBJECTIVES.items():
-        indexes = [
-            i for i, f in enumerate(findings) if f.objective == key or f.id == "input/not-reviewed"
-        ]
+        indexes = [i for i, f in enumerate(findings) if f.objective == key]
         penalty = sum(PENALTY[findings[i].severity] for i in indexes)
-        value = max(0.0, MAX_SCORE - penalty)
+        penalty += sum(PENALTY[f.severity] for f in unread if f.objective != key)
+        value = max(0.0, MAX_SCORE - penalty) if reviewed else 0.0
         scores.append(
             ObjectiveScore(key=key, title=title, score=round(value * 2) / 2, findings=indexes)
         )
