@@ -36,12 +36,20 @@ _NEVER_ZERO += [
 
 def check_data(ctx: ReviewContext) -> None:
     data = ctx.data
-    for unit in ctx.units:
+
+    # the programs that train models first: a data file's problem is reported once, where the
+    # model is built from it, not again in an exploration script reading the same file
+    def fits(unit: Unit) -> int:
+        flow = ctx.flows.get(unit.rel)
+        return len(flow.fits) if flow else 0
+
+    reported: set[str] = set()
+    for unit in sorted(ctx.units, key=fits, reverse=True):
         flow = ctx.flows.get(unit.rel)
         if flow is None:
             continue
         _duplicates(ctx, data, unit, flow)
-        _disguised_missing(ctx, data, unit, flow)
+        _disguised_missing(ctx, data, unit, flow, reported)
         _binned_from_the_label_source(ctx, data, unit, flow)
 
 
@@ -141,13 +149,18 @@ def _covers(replacement: CodeReplacement, column: str, code: float) -> bool:
     return columns_ok and (not replacement.codes or code in replacement.codes)
 
 
-def _disguised_missing(ctx: ReviewContext, data: DataFiles, unit: Unit, flow: Flow) -> None:
+def _disguised_missing(
+    ctx: ReviewContext, data: DataFiles, unit: Unit, flow: Flow, reported: set[str]
+) -> None:
     suspects: dict[str, tuple[float, int, str]] = {}
     loads: dict[str, Origin] = {}
     for loaded_origin in sorted(flow.origins.values(), key=lambda o: o.id):
         if not loaded_origin.file:
             continue
         for profile in _profiles(data, unit, flow, loaded_origin):
+            if str(profile.path) in reported:
+                continue
+            reported.add(str(profile.path))
             for name, suspect in _suspects(profile).items():
                 suspects.setdefault(name, suspect)
                 loads.setdefault(name, loaded_origin)

@@ -1171,6 +1171,9 @@ class Interpreter(PandasModel, SklearnModel, TorchModel):
             self.note_column_uses([*args, *kwargs.values()], node)
         if taint.stats and taint.rows:
             taint = self.absorb(taint, node)
+        if callee.root == "numpy" and len(args) == 1 and isinstance(args[0], Plain):
+            # np.log(df["price"]) is still the price column, row by row
+            return Plain(taint=taint, columns=args[0].columns)
         return Plain(taint=taint)
 
 

@@ -396,6 +396,9 @@ class PandasModel(Recorder):
                 return Plain(taint=taint.replace(oversampled=taint.oversampled | {over}))
             split = self.split_for(("sample", self.key(self.where(node))), "sample", node)
             self._use_side(split, "sample")
+            drawn = self.flow.splits[split]
+            drawn.shuffled = True  # a random draw of rows
+            drawn.origins.update(r.origin for r in taint.rows)
             return Plain(
                 taint=taint.replace(rows=frozenset(r.extend(split, "sample") for r in taint.rows))
             )
