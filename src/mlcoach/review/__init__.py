@@ -17,21 +17,28 @@ from mlcoach.review.errors import (
     UnsafeArchiveError,
     UnsupportedSubmissionError,
 )
-from mlcoach.review.models import Finding, Location, ObjectiveScore, Report
 from mlcoach.review.options import ReviewOptions
 from mlcoach.review.render import FORMATS, render
 
 if TYPE_CHECKING:
     from mlcoach.review.engine import review_path
+    from mlcoach.review.models import Finding, Location, ObjectiveScore, Report
+
+_MODELS = frozenset({"Finding", "Location", "ObjectiveScore", "Report"})
 
 
 def __getattr__(name: str) -> Any:
-    # The engine pulls in nbformat and the analysis (a fifth of a second); every `mlcoach` command
-    # imports this package for its options, so the engine loads only when a review runs.
+    # The engine pulls in nbformat and the analysis (a fifth of a second), the report models
+    # pydantic (a tenth); every `mlcoach` command imports this package for its options, so they
+    # load only when a review runs or a report is read.
     if name == "review_path":
         from mlcoach.review.engine import review_path
 
         return review_path
+    if name in _MODELS:
+        from mlcoach.review import models
+
+        return getattr(models, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

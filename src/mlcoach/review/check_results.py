@@ -8,6 +8,7 @@ import re
 
 from mlcoach.review import libraries as lib
 from mlcoach.review.check_model import model_fits
+from mlcoach.review.claims import claims_in, metrics_named, output_text, printed_values
 from mlcoach.review.context import (
     ReviewContext,
     call_name,
@@ -18,8 +19,9 @@ from mlcoach.review.context import (
 )
 from mlcoach.review.data import DataFiles, DataProfile, imbalance_ratio, printed_value_counts
 from mlcoach.review.flow import Evaluation, Flow, Imputation, ModelFit
+from mlcoach.review.models import Location
 from mlcoach.review.sources import Unit
-from mlcoach.review.values import Plain, Value, estimators_in
+from mlcoach.review.values import Plain, Value, deep_taint, estimators_in, rows_overlap
 
 # Metric families that describe more than accuracy does on a rare class.
 INFORMATIVE = frozenset(
@@ -58,21 +60,26 @@ _NARRATIVE_BASELINE = re.compile(
     r"last[- ]value|seasonal[- ]naive)\b",
     re.I,
 )
+_RESULTS_HEADING = re.compile(
+    r"^\s*#+\s*.*\b(results?|conclusions?|discussion|summary|findings|evaluation)\b", re.I | re.M
+)
 MIN_NARRATIVE_WORDS = 60
 MIN_DISCUSSION_WORDS = 20
 
 
 def check_results(ctx: ReviewContext) -> None:
-    data = DataFiles(ctx.submission, ctx.options.max_data_bytes, ctx.options.max_data_rows)
+    data = ctx.data
     fits = [f for f in model_fits(ctx) if f.estimator.name not in lib.DUMMIES]
     _imputations(ctx, data)
-    if fits:
+    supervised = [f for f in fits if deep_taint(f.target).rows]
+    if supervised:
         _baseline(ctx)
         _metric(ctx)
         _accuracy_on_imbalanced(ctx, data)
     _narrative(ctx)
     _eda(ctx)
     _discussion(ctx)
+    _perfect_scores(ctx)
 
 
 def _all_evaluations(ctx: ReviewContext) -> list[Evaluation]:
@@ -305,7 +312,8 @@ def _narrative(ctx: ReviewContext) -> None:
     count = _words(text)
     notebooks = [u for u in ctx.units if u.is_notebook]
     target = ctx.whole(notebooks[0] if notebooks else None)
-    if count < MIN_NARRATIVE_WORDS:
+    complete = count >= MIN_NARRATIVE_WORDS // 2 and _GOAL.search(text) and _RESULT.search(text)
+    if count < MIN_NARRATIVE_WORDS and not complete:
         where = "Markdown cells" if notebooks else "README"
         ctx.add(
             "presentation/no-narrative",
@@ -365,6 +373,11 @@ def _discussion(ctx: ReviewContext) -> None:
         after = " ".join(md.text for md in unit.markdown if md.cell > cell)
         if _words(after) >= MIN_DISCUSSION_WORDS:
             return
+        # a results section written elsewhere (a summary at the top, results before the
+        # appendix of plots) discusses them too
+        sections = " ".join(md.text for md in unit.markdown if _RESULTS_HEADING.search(md.text))
+        if _words(sections) >= MIN_DISCUSSION_WORDS and re.search(r"\d", sections):
+            return
     for readme in ctx.submission.readmes:
         text = read_text(readme, ctx.options.max_file_bytes)
         if (
@@ -379,3 +392,123 @@ def _discussion(ctx: ReviewContext) -> None:
         f"Nothing after the final evaluation ({describe(last.where.site)}) says what the numbers "
         "mean, how they compare with a baseline, or what their limits are.",
     )
+
+
+# ----- near-perfect scores -----
+
+# families where 1.0 is perfect and a real problem rarely gets above 0.99
+_PERFECTIBLE = frozenset(
+    {"accuracy", "balanced_accuracy", "f1", "roc_auc", "average_precision", "r2"}
+)
+_REMARK = re.compile(
+    r"\b(suspicious\w*|too good|leak\w*|sanity|investigat\w*|double[- ]check\w*|unrealistic\w*|"
+    r"surprising\w*|verify|verified|separable|trivial(ly)?)\b",
+    re.I,
+)
+PERFECT = 0.99
+_NEAR_ONE = re.compile(r"(?<![\d.])(0\.99|1\.0|1(?![\d.,])|99\.|100)")
+
+
+def _perfect_scores(ctx: ReviewContext) -> None:
+    """A printed score of 0.99 or more on held-out data, and no word in the text about it. One
+    finding per notebook, at the test-set score when there is one (a cross-validated 1.000 before
+    it tells the same story)."""
+    if _REMARK.search(ctx.narrative()) or _benchmark_data(ctx):
+        return
+    for unit in ctx.units:
+        if not unit.is_notebook:
+            continue
+        candidates: list[tuple[int, int, int, str]] = []
+        for chunk in unit.chunks:
+            for output in chunk.outputs:
+                for line in output_text(output).splitlines():
+                    if not _NEAR_ONE.search(line) or "train" in line.lower():
+                        continue  # a training score of 1.0 is what many models get
+                    perfect = {
+                        p.metric
+                        for p in printed_values(line)
+                        if p.metric in _PERFECTIBLE and PERFECT <= p.value <= 1.0
+                    }
+                    number = _printing_line(chunk.lines, perfect) if perfect else None
+                    if number is None or _scored_on_training_rows(ctx, unit, chunk.cell):
+                        continue
+                    said = line.lower()
+                    rank = 0 if "test" in said else 2 if re.search(r"\bcv\b|fold", said) else 1
+                    candidates.append((rank, chunk.cell or 0, number, line.strip()))
+        if candidates:
+            _, cell, number, line = min(candidates)
+            ctx.add(
+                "evaluation/suspicious-perfect-score",
+                (unit.rel, cell, number),
+                f"The notebook prints {line[:80]!r} (cell {cell}) and the text never questions "
+                "it; a score this close to perfect usually means a leak.",
+            )
+            return
+    _perfect_claims(ctx)
+
+
+def _benchmark_data(ctx: ReviewContext) -> bool:
+    """Data from a library's benchmark sets (MNIST, the digits, iris), where 0.99 is ordinary."""
+    loaders = [o.loader or "" for flow in ctx.flows.values() for o in flow.origins.values()]
+    for unit in ctx.units:
+        for target in [*import_aliases(unit).values(), *loaders]:
+            if re.search(r"(^|\.)datasets(\.|$)", target) and not target.endswith(
+                ("make_classification", "make_regression", "make_blobs", "make_moons")
+            ):
+                return True
+    return False
+
+
+def _perfect_claims(ctx: ReviewContext) -> None:
+    """No output shows it, but the text claims a near-perfect held-out score (unless the score
+    is explained already: a model scored on its training rows)."""
+    if any(f.id in ("leakage/train-test-overlap", "evaluation/no-holdout") for f in ctx.findings):
+        return
+    texts: list[tuple[Location, str]] = []
+    for unit in ctx.units:
+        texts += [(Location(file=unit.rel, cell=md.cell), md.text) for md in unit.markdown]
+    for readme in ctx.submission.readmes:
+        texts.append(
+            (
+                Location(file=ctx.submission.relative(readme)),
+                read_text(readme, ctx.options.max_file_bytes),
+            )
+        )
+    for place, text in texts:
+        lines = text.splitlines()
+        for claim in claims_in(text):
+            said = lines[claim.line - 1].lower() if claim.line <= len(lines) else ""
+            if (
+                claim.metric in _PERFECTIBLE
+                and PERFECT <= claim.value <= 1.0
+                and "train" not in said
+            ):
+                ctx.add(
+                    "evaluation/suspicious-perfect-score",
+                    place.model_copy(update={"line": claim.line}),
+                    f"The text claims {claim.metric} = {claim.text} and never questions it; a "
+                    "score this close to perfect usually means a leak.",
+                )
+                return
+
+
+def _scored_on_training_rows(ctx: ReviewContext, unit: Unit, cell: int | None) -> bool:
+    """Whether every score computed in the cell is on rows its model was trained on (reported as
+    overlap or missing hold-out instead: 1.0 on training rows is no surprise)."""
+    flow = ctx.flows.get(unit.rel)
+    if flow is None:
+        return False
+    here = [e for e in flow.evaluations.values() if e.where.site[:2] == (unit.rel, cell) and e.fits]
+    return bool(here) and all(
+        all(rows_overlap(flow.fits[f].rows, e.rows) for f in e.fits if f in flow.fits) for e in here
+    )
+
+
+def _printing_line(lines: list[str], families: set[str]) -> int | None:
+    """The line of a cell that prints a score of one of ``families`` (not a training score)."""
+    for number, text in enumerate(lines, start=1):
+        if "train" in text.lower() and "test" not in text.lower():
+            continue
+        if metrics_named(text) & families:
+            return number
+    return None

@@ -29,7 +29,11 @@ _METRIC_PATTERNS: dict[str, str] = {
     "log_loss": r"\blog[ _-]?loss\b|cross[ -]entropy",
 }
 _METRIC = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _METRIC_PATTERNS.items()), re.I)
-_NUMBER = r"(?P<number>\d+(?:\.\d+)?)(?![\d.]*-?[A-Za-z])\s*(?P<percent>%|percent\b)?"
+# "23,384" and "1,234.5" are one number (thousands separators); "0.91 ± 0.02" claims 0.91
+_NUMBER = (
+    r"(?<![A-Za-z\d.,_])(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)(?![\d.,]*-?[A-Za-z])"
+    r"\s*(?P<percent>%|percent\b)?"
+)
 # after a metric name: a few words that say "is/of/=", then the number
 _AFTER = re.compile(r"^[^\d\n.;:!?]{0,40}?[:=]?\s*" + _NUMBER, re.I)
 _AFTER_COLON = re.compile(r"^\s*[:=]\s*" + _NUMBER, re.I)
@@ -38,6 +42,18 @@ _BEFORE = re.compile(
     r"(?P<number>\d*\.\d+|\d+(?:\.\d+)?\s*%)\s*(?:test\s+|validation\s+|cv\s+)?$", re.I
 )
 _DECORATION = re.compile(r"[*_`]")
+
+
+_SETTING = re.compile(r"[A-Za-z_]\w*\s*=\s*$")
+
+
+def _after(rest: str, pattern: re.Pattern[str] = _AFTER) -> re.Match[str] | None:
+    """The number stated after a metric name, skipping a setting written in between
+    ("accuracy with k=1: 0.98" states 0.98, not 1)."""
+    match = pattern.match(rest)
+    if match and _SETTING.search(rest[: match.start("number")]):
+        return _AFTER.match(rest[match.end() :])
+    return match
 
 
 @dataclass(frozen=True)
@@ -57,7 +73,7 @@ class Printed:
 
 def _claim(metric: str, number: str, percent: bool, line: int) -> Claim | None:
     try:
-        value = float(number.rstrip("%").strip())
+        value = float(number.rstrip("%").strip().replace(",", ""))
     except ValueError:
         return None
     decimals = len(number.split(".", 1)[1].rstrip("% ")) if "." in number else 0
@@ -79,7 +95,7 @@ def claims_in(text: str) -> list[Claim]:
         line = _DECORATION.sub("", raw_line)
         for match in _METRIC.finditer(line):
             metric = _metric_of(match)
-            after = _AFTER.match(line[match.end() :])
+            after = _after(line[match.end() :])
             before = _BEFORE.search(line[: match.start()])
             candidates: list[Claim | None] = []
             if after:
@@ -107,9 +123,9 @@ def printed_values(text: str) -> list[Printed]:
     found: list[Printed] = []
     for line in text.splitlines():
         for match in _METRIC.finditer(line):
-            after = _AFTER_COLON.match(line[match.end() :]) or _AFTER.match(line[match.end() :])
+            after = _after(line[match.end() :], _AFTER_COLON) or _after(line[match.end() :])
             if after:
-                value = float(after.group("number"))
+                value = float(after.group("number").replace(",", ""))
                 if after.group("percent"):
                     value /= 100
                 found.append(Printed(_metric_of(match), value))
@@ -150,3 +166,12 @@ def agrees(claim: Claim, printed: Printed) -> bool:
     if claim.value <= 1.0 and printed.value > 1.0:
         candidates.append(printed.value / 100)  # printed as a percentage
     return any(abs(candidate - claim.value) <= slack for candidate in candidates)
+
+
+def metrics_named(text: str) -> set[str]:
+    """The metric families a piece of text names ("F1", "ROC-AUC", "accuracy"...)."""
+    return {_metric_of(match) for match in _METRIC.finditer(text)}
+
+
+def output_text(output: dict[str, Any]) -> str:
+    return _output_text(output)

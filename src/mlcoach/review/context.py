@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlcoach.review.data import DataFiles
 from mlcoach.review.flow import Flow, Where
 from mlcoach.review.intake import Submission
 from mlcoach.review.models import Finding, Location
@@ -25,6 +26,16 @@ class ReviewContext:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _seen: set[tuple[str, str]] = field(default_factory=set)
+    _data: DataFiles | None = None
+
+    @property
+    def data(self) -> DataFiles:
+        """The submission's data files, each read once and shared by the checks."""
+        if self._data is None:
+            self._data = DataFiles(
+                self.submission, self.options.max_data_bytes, self.options.max_data_rows
+            )
+        return self._data
 
     def unit(self, rel: str) -> Unit | None:
         for unit in self.units:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
 from collections import Counter
@@ -16,6 +17,7 @@ from mlcoach.review.intake import Submission
 from mlcoach.review.sources import Unit
 
 MISSING = frozenset({"", "na", "nan", "null", "none", "?", "n/a", "#n/a", "-"})
+MISSING_CODES = frozenset({0.0, -1.0, -9.0, -99.0, -999.0, 999.0, 9999.0, 99999.0})
 MAX_DISTINCT = 50
 
 
@@ -28,6 +30,10 @@ class ColumnProfile:
     maximum: float | None = None
     numeric: bool = True
     counts: Counter[str] | None = field(default_factory=Counter)
+    # codes that often stand for "missing": how often each appears, and the range of the rest
+    codes: Counter[float] = field(default_factory=Counter)
+    rest_minimum: float | None = None
+    rest_maximum: float | None = None
 
     def add(self, raw: str) -> None:
         value = raw.strip()
@@ -49,6 +55,26 @@ class ColumnProfile:
                 return
             self.minimum = number if self.minimum is None else min(self.minimum, number)
             self.maximum = number if self.maximum is None else max(self.maximum, number)
+            if number in MISSING_CODES:
+                self.codes[number] += 1
+            else:
+                low, high = self.rest_minimum, self.rest_maximum
+                self.rest_minimum = number if low is None else min(low, number)
+                self.rest_maximum = number if high is None else max(high, number)
+
+    def disguised(self) -> list[tuple[float, int]]:
+        """(code, count) for values that look like missing-value codes here: -1/-9/-99/-999 in a
+        column that is otherwise never negative, 999/9999/99999 far above every other value."""
+        found: list[tuple[float, int]] = []
+        low, high = self.rest_minimum, self.rest_maximum
+        if low is None or high is None:
+            return found
+        for code, count in sorted(self.codes.items()):
+            if code == 0:
+                continue
+            if (code < 0 and low >= 0) or (code >= 999 and high * 5 < code):
+                found.append((code, count))
+        return found
 
 
 @dataclass
@@ -56,6 +82,7 @@ class DataProfile:
     path: Path
     rows: int
     columns: dict[str, ColumnProfile]
+    duplicates: int = 0  # rows identical to an earlier row
 
 
 def profile_csv(path: Path, max_bytes: int, max_rows: int) -> DataProfile | None:
@@ -73,15 +100,22 @@ def profile_csv(path: Path, max_bytes: int, max_rows: int) -> DataProfile | None
                 return None
             columns = [ColumnProfile(name.strip()) for name in header]
             rows = 0
+            seen: set[int] = set()
+            duplicates = 0
             for row in reader:
                 rows += 1
                 if rows > max_rows:
                     break
+                key = hash(tuple(value.strip() for value in row))
+                if key in seen:
+                    duplicates += 1
+                else:
+                    seen.add(key)
                 for column, raw in zip(columns, row, strict=False):
                     column.add(raw)
     except (OSError, csv.Error, UnicodeError):
         return None
-    return DataProfile(path, rows, {c.name: c for c in columns})
+    return DataProfile(path, min(rows, max_rows), {c.name: c for c in columns}, duplicates)
 
 
 def _delimiter(sample: str) -> str:
@@ -138,6 +172,53 @@ class DataFiles:
         return profiles
 
 
+def column_pairs(
+    path: Path, a: str, b: str, max_bytes: int, max_rows: int
+) -> list[tuple[str, str]]:
+    """The values of columns ``a`` and ``b`` row by row (bounded), or [] when unreadable."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return []
+        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+            sample = handle.read(64 * 1024)
+            handle.seek(0)
+            delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(sample)
+            reader = csv.reader(handle, delimiter=delimiter)
+            header = [name.strip() for name in next(reader, [])]
+            if a not in header or b not in header:
+                return []
+            i, j = header.index(a), header.index(b)
+            pairs = []
+            for number, row in enumerate(reader):
+                if number >= max_rows:
+                    break
+                if len(row) > max(i, j):
+                    pairs.append((row[i].strip(), row[j].strip()))
+            return pairs
+    except (OSError, csv.Error, UnicodeError):
+        return []
+
+
+def bins(pairs: list[tuple[str, str]]) -> bool:
+    """Whether the categories (first value) cut the numbers (second value) into disjoint ranges:
+    the category was computed from the number (a letter grade from the score)."""
+    ranges: dict[str, tuple[float, float]] = {}
+    for category, raw in pairs:
+        try:
+            number = float(raw)
+        except ValueError:
+            continue
+        if math.isnan(number) or not category:
+            continue
+        low, high = ranges.get(category, (number, number))
+        ranges[category] = (min(low, number), max(high, number))
+    if not 2 <= len(ranges) <= MAX_BINS:
+        return False
+    ordered = sorted(ranges.values())
+    return all(before[1] < after[0] for before, after in itertools.pairwise(ordered))
+
+
+MAX_BINS = 20
 _COUNT_LINE = re.compile(r"^\s*(\S(?:.*?\S)?)\s{2,}(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$")
 _COLUMN_IN_SOURCE = re.compile(
     r"""\[\s*(['"])([^'"]+)\1\s*\]\s*\.value_counts|\.(\w+)\.value_counts"""

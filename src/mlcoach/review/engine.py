@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from mlcoach import __version__
 from mlcoach.review.check_code import check_code
+from mlcoach.review.check_data import check_data
 from mlcoach.review.check_model import check_model
 from mlcoach.review.check_results import check_results
 from mlcoach.review.context import ReviewContext
@@ -42,7 +44,7 @@ def review_path(
             from mlcoach.review.execute import execute_submission
 
             execute_submission(submission, report, options)
-            report.objectives = score(report.findings)
+            report.objectives = score(report.findings, reviewed=report_reviewed(report))
     return report
 
 
@@ -56,7 +58,14 @@ def load_units(submission: Submission) -> list[Unit]:
 
 
 def analyse_units(units: list[Unit]) -> dict[str, Flow]:
-    scripts = {u.path.stem: u for u in units if not u.is_notebook}
+    scripts: dict[str, Unit] = {}
+    for unit in units:
+        if unit.is_notebook:
+            continue
+        # by file name ("data") and by dotted path from the submission root ("src.data")
+        dotted = unit.rel.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        scripts.setdefault(unit.path.stem, unit)
+        scripts[dotted] = unit
     flows: dict[str, Flow] = {}
     for unit in units:
         modules = ModuleResolver(scripts)
@@ -68,7 +77,16 @@ def review_submission(submission: Submission, options: ReviewOptions) -> Report:
     units = load_units(submission)
     flows = analyse_units(units)
     ctx = ReviewContext(submission=submission, options=options, units=units, flows=flows)
+    unreviewed: set[str] = set()
     for unit in units:
+        reason = not_reviewed(unit)
+        if reason is not None:
+            ctx.add(
+                "input/not-reviewed", ctx.whole(unit), f"{unit.rel} was not reviewed: {reason}."
+            )
+            ctx.notes.append(f"{unit.rel}: not reviewed ({reason})")
+            unreviewed.add(unit.rel)
+            continue
         for chunk in unit.chunks:
             if chunk.syntax_error:
                 where = f"cell {chunk.cell}" if chunk.cell is not None else unit.rel
@@ -81,10 +99,15 @@ def review_submission(submission: Submission, options: ReviewOptions) -> Report:
                 f"{unit.rel}: the program is very large; the dataflow analysis stopped early"
             )
     check_model(ctx)
+    check_data(ctx)
     check_results(ctx)
     check_code(ctx)
+    # what the checks say about a file they could not read (no metric, no baseline...) is unknown
+    kept = [
+        f for f in ctx.findings if f.id == "input/not-reviewed" or f.location.file not in unreviewed
+    ]
     findings = sorted(
-        ctx.findings,
+        kept,
         key=lambda f: (
             -SEVERITY_RANK[f.severity],
             f.location.file or "",
@@ -115,18 +138,57 @@ def review_submission(submission: Submission, options: ReviewOptions) -> Report:
         reviewed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         files=files,
         findings=findings,
-        objectives=score(findings),
+        objectives=score(findings, reviewed=len(unreviewed) < len(units)),
         notes=ctx.notes,
     )
 
 
-def score(findings: list[Finding]) -> list[ObjectiveScore]:
-    """Each objective starts at 5 and loses points for the findings counted against it."""
+def report_reviewed(report: Report) -> bool:
+    """Whether any program of the report could be reviewed."""
+    programs = [f for f in report.files if f.kind in ("notebook", "script")]
+    unread = {f.location.file for f in report.findings if f.id == "input/not-reviewed"}
+    return any(p.path not in unread for p in programs)
+
+
+def not_reviewed(unit: Unit) -> str | None:
+    """Why ``unit`` could not be analysed (so its findings are unknown), or None.
+
+    A script that does not parse is not reviewed at all; a notebook is not reviewed when it was
+    written for Python 2 or when at least a third of its code cells do not parse (one broken cell
+    among many is skipped with a note instead)."""
+    broken = [c for c in unit.chunks if c.syntax_error]
+    if not broken:
+        return None
+    first = broken[0]
+    where = f"cell {first.cell}, " if first.cell is not None else ""
+    error = f"{where}{first.syntax_error}"
+    if not unit.is_notebook:
+        return f"it is not valid Python 3 ({error})"
+    language = ""
+    if unit.notebook is not None:
+        kernel = unit.notebook.get("metadata", {}).get("kernelspec", {}) or {}
+        info = unit.notebook.get("metadata", {}).get("language_info", {}) or {}
+        language = f"{kernel.get('name', '')} {info.get('version', '')}"
+    if re.search(r"python2|\b2\.\d", language):
+        return f"it was written for Python 2 ({error})"
+    code_cells = [c for c in unit.chunks if c.code.strip()]
+    if len(broken) * 3 >= max(1, len(code_cells)):
+        return f"{len(broken)} of {len(code_cells)} code cells are not valid Python 3 ({error})"
+    return None
+
+
+def score(findings: list[Finding], *, reviewed: bool = True) -> list[ObjectiveScore]:
+    """Each objective starts at 5 and loses points for the findings counted against it. A file
+    that could not be reviewed costs every objective its penalty (nothing in it was checked; it
+    is listed under its own objective only), and when no file could be reviewed at all no
+    objective has anything to its credit: each scores 0."""
+    unread = [f for f in findings if f.id == "input/not-reviewed"]
     scores = []
     for key, title in OBJECTIVES.items():
         indexes = [i for i, f in enumerate(findings) if f.objective == key]
         penalty = sum(PENALTY[findings[i].severity] for i in indexes)
-        value = max(0.0, MAX_SCORE - penalty)
+        penalty += sum(PENALTY[f.severity] for f in unread if f.objective != key)
+        value = max(0.0, MAX_SCORE - penalty) if reviewed else 0.0
         scores.append(
             ObjectiveScore(key=key, title=title, score=round(value * 2) / 2, findings=indexes)
         )

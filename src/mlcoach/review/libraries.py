@@ -38,6 +38,7 @@ STATEFUL_TRANSFORMS = frozenset(
         "JamesSteinEncoder",
         "MEstimateEncoder",
         "HashingEncoder",
+        "GLMMEncoder",
         # text
         "CountVectorizer",
         "TfidfVectorizer",
@@ -258,6 +259,32 @@ SHUFFLE_SPLITTERS = frozenset(
     {"KFold", "StratifiedKFold", "RepeatedKFold", "RepeatedStratifiedKFold", "StratifiedGroupKFold"}
 )
 
+# encoders that learn each category's mean label: fitted on the test rows, they leak the label
+TARGET_ENCODERS = frozenset(
+    {
+        "TargetEncoder",
+        "MEstimateEncoder",
+        "LeaveOneOutEncoder",
+        "CatBoostEncoder",
+        "JamesSteinEncoder",
+        "WOEEncoder",
+        "GLMMEncoder",
+    }
+)
+
+# scikit-learn's function forms of the scalers: fitted on whatever rows they are given
+SCALING_FUNCTIONS = frozenset(
+    {
+        "scale",
+        "minmax_scale",
+        "robust_scale",
+        "maxabs_scale",
+        "quantile_transform",
+        "power_transform",
+        "normalize",
+    }
+)
+
 SPLIT_FUNCTIONS = frozenset({"train_test_split"})
 CV_FUNCTIONS = frozenset(
     {
@@ -355,6 +382,10 @@ SELECTION_METHODS = frozenset(
 )
 # pandas/numpy reductions that turn rows into a statistic (a "fit" when it flows back into data).
 STATISTIC_METHODS = frozenset({"mean", "median", "std", "var", "mode", "quantile", "min", "max"})
+# NumPy's function forms of them (np.mean(column)); not max/min, which also pick among scores
+STATISTIC_FUNCTIONS = frozenset(
+    {"mean", "median", "std", "var", "nanmean", "nanmedian", "nanstd", "percentile", "quantile"}
+)
 EDA_CALLS = frozenset(
     {
         "describe",

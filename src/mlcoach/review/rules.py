@@ -284,6 +284,69 @@ _RULES = (
         "is stale or the result is not reproducible.",
         "Rerun the notebook from the top and update the text from its outputs; fix the seeds.",
     ),
+    Rule(
+        "leakage/target-leakage",
+        "high",
+        "model",
+        "A feature carries the label",
+        "A feature computed from the label (or the label computed from a feature that stays in the "
+        "inputs), or a target/mean encoding fitted on rows that include the test rows, hands the "
+        "model the answer; the score will not survive contact with new data.",
+        "Drop features derived from the label or from the columns the label was computed from; fit "
+        "target encoders on the training rows only (inside a Pipeline, so each fold fits its own).",
+    ),
+    Rule(
+        "leakage/random-split-on-time-series",
+        "high",
+        "model",
+        "Time-ordered data split at random",
+        "With a random or shuffled split, the model trains on rows from after the ones it is tested "
+        "on: it sees the future, and the score overstates how it will forecast.",
+        "Split by time: train on the earlier rows and test on the later ones (a cut-off date, "
+        "TimeSeriesSplit, or train_test_split(..., shuffle=False) on data sorted by time).",
+    ),
+    Rule(
+        "leakage/duplicate-rows-across-split",
+        "high",
+        "model",
+        "Duplicate rows end up in both train and test",
+        "The data holds duplicated rows and they are not removed before the split, so some test rows "
+        "are copies of training rows and the test score partly measures memorisation.",
+        "Drop duplicates (df.drop_duplicates()) before splitting, or split by a group key so that "
+        "copies stay on one side (GroupShuffleSplit).",
+    ),
+    Rule(
+        "evaluation/suspicious-perfect-score",
+        "medium",
+        "results",
+        "A near-perfect score is left unexamined",
+        "A score of 0.99 or more on a real problem usually means a leak (the label in a feature, "
+        "duplicates across the split), not a great model; reporting it without a word suggests it "
+        "was not checked.",
+        "Investigate before reporting: look at the most important features, check for duplicates "
+        "and for features computed from the label, and say in the text what you found.",
+    ),
+    Rule(
+        "data/disguised-missing-values",
+        "medium",
+        "detail",
+        "Missing values disguised as numbers",
+        "Zeros where zero is impossible (blood pressure, BMI, glucose, heart rate) or sentinels such "
+        "as -1 or 999 are missing values in disguise; left in, or averaged into a mean used for "
+        "imputation, they distort the features and the model.",
+        "Turn them into NaN first (df[cols] = df[cols].replace(0, np.nan)), then impute from the "
+        "training rows only, or let the model handle NaN.",
+    ),
+    Rule(
+        "input/not-reviewed",
+        "high",
+        "code",
+        "A file could not be reviewed",
+        "The file is not valid Python 3 (a syntax error, or Python 2 code), so nothing in it could "
+        "be analysed; its findings are unknown, not absent.",
+        "Make the file run under Python 3 (python -m py_compile FILE shows the error), then review "
+        "it again.",
+    ),
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

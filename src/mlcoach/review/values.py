@@ -172,6 +172,29 @@ class Function(Value):
     closure: dict[str, Value] | None = None
 
 
+@dataclass(eq=False)
+class ClassValue(Value):
+    """A class the submission defines: its body's names (methods, class attributes)."""
+
+    name: str
+    namespace: dict[str, Value]
+
+
+@dataclass(eq=False)
+class Instance(Value):
+    """An object of a class the submission defines; attributes set on it are followed, so
+    ``self.scaler.fit(...)`` in one method and ``self.scaler.transform(...)`` in another meet."""
+
+    cls: ClassValue
+    attributes: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class BoundMethod(Value):
+    function: Function
+    instance: Instance
+
+
 @dataclass(frozen=True, eq=False)
 class Builtin(Value):
     name: str

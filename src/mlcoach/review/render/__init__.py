@@ -3,7 +3,10 @@ self-contained HTML page, JSON (schema in `mlcoach.review.models`) and SARIF 2.1
 
 from __future__ import annotations
 
-from mlcoach.review.models import Report
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the models import pydantic; `mlcoach review --help` does not need them
+    from mlcoach.review.models import Report
 
 FORMATS = ("terminal", "markdown", "html", "json", "sarif")
 SUFFIXES = {
