@@ -220,8 +220,9 @@ def report(items: Sequence[Item]) -> None:
             f"{cv_rmse(scores, y, groups):6.3f} {bias} {rate:7.1f}"
         )
     best_baseline = max(pearson(s, y) for n, s, _, b in rows if not b)
-    ours = pearson(rows[0][1], y)
-    print(f"semantic minus best baseline: {ours - best_baseline:+.3f} in r")
+    for label, scores, _, scaled in rows:
+        if scaled:
+            print(f"{label} minus best baseline: {pearson(scores, y) - best_baseline:+.3f} in r")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

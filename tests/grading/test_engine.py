@@ -12,7 +12,7 @@ from mlcoach.grading.backends import SemanticBackend
 from mlcoach.grading.calibration import SEMANTIC
 from mlcoach.grading.embeddings import CountingEncoder
 from mlcoach.grading.grader import Grader as GraderClass
-from mlcoach.grading.sentences import MAX_GRADED_WORDS
+from mlcoach.grading.sentences import LONG_ANSWER_WORDS, MAX_GRADED_SENTENCES, MAX_GRADED_WORDS
 
 L1 = "gen-l1-sparsity"
 
@@ -144,7 +144,7 @@ def test_a_stated_misconception_is_named(semantic: Grader, catalog: Catalog) -> 
     assert grade.score <= 1.0
 
 
-def test_a_10000_word_answer_is_graded_on_its_start_and_costs_no_more(
+def test_a_10000_word_answer_is_graded_up_to_a_bound_and_costs_no_more(
     semantic: Grader, catalog: Catalog
 ) -> None:
     assert isinstance(semantic.backend, SemanticBackend)
@@ -165,7 +165,25 @@ def test_a_10000_word_answer_is_graded_on_its_start_and_costs_no_more(
     normal = counting.texts_encoded
     counting.texts_encoded = 0
     grader.grade(question, GOOD_L1 + " " + " ".join([filler] * 3))
-    assert counting.texts_encoded == normal <= 60
+    assert counting.texts_encoded == normal <= 3 * MAX_GRADED_SENTENCES
+
+
+def test_a_long_answer_is_graded_whole_and_says_so(semantic: Grader, catalog: Catalog) -> None:
+    # The key points come last, after 500 words of preamble: they still count.
+    preamble = " ".join(["Let me first describe the setting of the problem in general terms."] * 42)
+    grade = semantic.grade(catalog.question(L1), preamble + " " + GOOD_L1)
+    assert grade.total_words > LONG_ANSWER_WORDS
+    assert grade.graded_words == grade.total_words
+    assert any("graded whole" in note for note in grade.notes)
+    assert len(grade.made) >= 2
+
+
+def test_an_answer_in_another_script_is_told_english_is_graded(
+    semantic: Grader, catalog: Catalog
+) -> None:
+    grade = semantic.grade(catalog.question(L1), "L1正则化会让很多权重变成零，所以模型是稀疏的。")
+    assert grade.notes and "grades answers in English" in grade.notes[0]
+    assert "empty" not in " ".join(grade.notes)
 
 
 def test_a_grade_is_plain_json(semantic: Grader, catalog: Catalog) -> None:

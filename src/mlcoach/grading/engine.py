@@ -167,13 +167,13 @@ def grade_with(
         features_out.append(features)
     if calibration.score_weights is None:
         raw = MAX_SCORE * coverage**calibration.curve
-        raw -= calibration.contradiction_penalty * contradicted
     else:
         w = calibration.score_weights
         raw = w[0] + sum(wi * fi for wi, fi in zip(w[1:], features, strict=True))
         if listing:
             # A list of terms is close to the model answer's words, not to its meaning.
             raw = min(raw, MAX_SCORE * coverage)
+    raw -= calibration.contradiction_penalty * contradicted
     raw -= calibration.misconception_penalty * len(found)
     if listing:
         raw = min(raw, calibration.keyword_list_cap)
@@ -358,7 +358,6 @@ def _misconceptions(
     found: list[MisconceptionFound] = []
     nearest_point = point_sims.max(axis=0) if point_sims.size else np.zeros(len(facts))
     for i, wrong in enumerate(question.misconceptions):
-        wrong_negated = is_negated(wrong)
         best: tuple[float, int] = (0.0, -1)
         for j, fact in enumerate(facts):
             sim = float(sims[i, j])
