@@ -62,10 +62,11 @@ class Calibration:
     # ("copies nothing" / "only adds a reference"), so with little overlap polarity is ignored.
     polarity_overlap_low: float = 0.3
     polarity_overlap_high: float = 0.6
-    # How many key points one sentence can make: one per this many content words (at least two),
-    # so a single vague sentence cannot collect credit for every point it is loosely similar to,
+    # How many key points one sentence can make: one per this many content words, rounded up, so
+    # a single vague sentence cannot collect credit for every point it is loosely similar to,
     # while a compound sentence that states several points gets them all.
-    words_per_point: int = 3
+    words_per_point: int = 5
+    extra_point_credit: float = 0.9  # credit a sentence's second (third...) point needs
     # The score: intercept and weights of `SCORE_FEATURES`, fitted on human grades. None keeps the
     # plain formula (mean credit, curved).
     score_weights: tuple[float, ...] | None = None
@@ -300,20 +301,31 @@ def _judge_points(
                 credit[i, j] = 0.0
 
     # Each sentence can make a limited number of points: hand them out best match first.
+    # A list of terms states no claim, so it makes at most one point however long it is.
+    listing = {f.unit.sentence for f in facts if f.unit.whole and f.keyword_list}
     capacity = [
-        max(2, -(-len(content_stems(sentence)) // cal.words_per_point))
-        for sentence in split.sentences
+        1 if index in listing else max(1, -(-len(content_stems(sentence)) // cal.words_per_point))
+        for index, sentence in enumerate(split.sentences)
     ]
     chosen: list[int | None] = [None] * n_points
-    for flat in np.argsort(-credit, axis=None, kind="stable"):
+    used = [0] * len(split.sentences)
+    # Credit saturates at 1, so among equal credit the closer sentence wins: with several points
+    # per sentence, ties must not go to whichever sentence comes first.
+    order = np.lexsort((-sims.ravel(), -credit.ravel()))
+    for flat in order:
         i, j = divmod(int(flat), n_units)
         value = credit[i, j]
         if value <= 0:
             break
         sentence = facts[j].unit.sentence
-        if chosen[i] is None and capacity[sentence] > 0:
-            chosen[i] = j
-            capacity[sentence] -= 1
+        if chosen[i] is not None or used[sentence] >= capacity[sentence]:
+            continue
+        # A sentence's first point may be a loose match; further ones must be clear matches, or
+        # one sentence near the topic would collect every point it is vaguely like.
+        if used[sentence] and value < cal.extra_point_credit:
+            continue
+        chosen[i] = j
+        used[sentence] += 1
 
     verdicts = []
     for i, key_point in enumerate(key_points):
