@@ -168,13 +168,15 @@ def grade_with(
         features_out.append(features)
     if calibration.score_weights is None:
         raw = MAX_SCORE * coverage**calibration.curve
+        raw -= calibration.contradiction_penalty * contradicted
     else:
+        # Contradictions are one of the fitted features (the rule's flags did not predict lower
+        # human grades on the public set, so the fit gives them no weight).
         w = calibration.score_weights
         raw = w[0] + sum(wi * fi for wi, fi in zip(w[1:], features, strict=True))
         if listing:
             # A list of terms is close to the model answer's words, not to its meaning.
             raw = min(raw, MAX_SCORE * coverage)
-    raw -= calibration.contradiction_penalty * contradicted
     raw -= calibration.misconception_penalty * len(found)
     if listing:
         raw = min(raw, calibration.keyword_list_cap)
