@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mlcoach.catalog import Catalog
+from mlcoach.catalog import Catalog, Question
 from mlcoach.grading import Grade, Grader
 from mlcoach.grading.backends import SemanticBackend
 from mlcoach.grading.calibration import SEMANTIC
@@ -221,3 +221,21 @@ def test_the_lexical_backend_is_not_fooled_either(
 
 def test_the_lexical_backend_still_rewards_a_good_answer(lexical: Grader, catalog: Catalog) -> None:
     assert lexical.grade(catalog.question(L1), GOOD_L1).score >= 3.0
+
+
+def test_a_question_with_one_key_point_and_a_one_line_answer_is_graded(semantic: Grader) -> None:
+    question = Question(
+        id="deck-leaf",
+        topic="trees",
+        subtopic="trees",
+        difficulty="easy",
+        roles=("engineering",),
+        prompt="What is a leaf in a tree data structure?",
+        answer="A node that has no children.",
+        key_points=("A leaf is a node that has no children.",),  # type: ignore[arg-type]
+    )
+    right = semantic.grade(question, "A node with no children.")
+    assert right.points[0].made and not right.points[0].contradicted
+    assert right.score >= 4.0
+    wrong = semantic.grade(question, "The topmost node, the one every path starts from.")
+    assert wrong.score < right.score and not wrong.points[0].made
