@@ -52,18 +52,26 @@ def test_a_broken_field_is_reported_with_file_line_and_field(tmp_path: Path) -> 
     assert "'easy', 'medium' or 'hard'" in issues[0]
 
 
-def test_too_few_key_points_is_rejected(tmp_path: Path) -> None:
+def test_a_question_with_one_key_point_and_a_one_line_answer_is_accepted(tmp_path: Path) -> None:
     text = GOOD_QUESTION.replace(
         "      - Confident wrong predictions are punished heavily by log loss.\n", ""
-    )
-    text = text.replace(
-        "      - Churn offers are priced from the probability, so calibration matters.\n", ""
-    )
+    ).replace("      - Churn offers are priced from the probability, so calibration matters.\n", "")
+    start = text.index("    answer: >-")
+    end = text.index("    key_points:")
+    text = text[:start] + "    answer: It scores probabilities, not labels.\n" + text[end:]
+    deck = _deck(tmp_path, text)
+    assert _issues(deck) == []
+    assert len(load_catalog([tmp_path]).question("deck-why-log-loss").key_points) == 1
+
+
+def test_too_few_key_points_is_rejected(tmp_path: Path) -> None:
+    start = GOOD_QUESTION.index("      - Log loss")
+    text = GOOD_QUESTION[:start] + "    key_points: []\n"
     deck = _deck(tmp_path, text)
     issues = _issues(deck)
     assert len(issues) == 1
-    assert f"{deck}:13: questions[deck-why-log-loss].key_points:" in issues[0]
-    assert "at least 3" in issues[0]
+    assert f"{deck}:12: questions[deck-why-log-loss].key_points:" in issues[0]
+    assert "at least 1" in issues[0]
 
 
 def test_a_missing_field_and_an_unknown_field_are_named(tmp_path: Path) -> None:

@@ -7,18 +7,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlcoach.catalog import Catalog
+from mlcoach.catalog import Catalog, Question
 from mlcoach.grading import Grader
 from mlcoach.grading.backends import SemanticBackend
 from mlcoach.grading.calibration import SEMANTIC
 from mlcoach.grading.embeddings import CountingEncoder, EmbeddingCache
 from mlcoach.grading.grader import Grader as GraderClass
-from mlcoach.grading.sentences import split_answer
+from mlcoach.grading.sentences import split_answer, split_sentences
 
 ANSWER = (
     "The training set fits the parameters. The validation set is for choosing "
     "hyperparameters. The test set is used once at the end."
 )
+
+
+def _references(question: Question) -> int:
+    """Key points, misconceptions, the prompt and the model answer (whole and sentence by sentence)."""
+    texts = {k.text for k in question.key_points} | set(question.misconceptions)
+    texts |= {question.prompt, question.answer, *split_sentences(question.answer)[:20]}
+    return len(texts)
 
 
 def _counting_grader(semantic: Grader, folder: Path | None) -> tuple[GraderClass, CountingEncoder]:
@@ -33,13 +40,13 @@ def test_grading_embeds_only_the_answer_once_key_points_are_cached(
 ) -> None:
     grader, counting = _counting_grader(semantic, None)
     question = catalog.question("splits-why-three-sets")
-    references = len(question.key_points) + len(question.misconceptions)
     units = len(split_answer(ANSWER).units)
     grader.grade(question, ANSWER)
-    assert counting.texts_encoded == references + units
+    # The answer's sentences and the answer as a whole.
+    assert counting.texts_encoded == _references(question) + units + 1
     counting.texts_encoded = 0
     grader.grade(question, ANSWER + " It must stay untouched.")
-    assert counting.texts_encoded == units + 1
+    assert counting.texts_encoded == units + 2
 
 
 def test_the_disk_cache_serves_a_new_process(
@@ -49,13 +56,13 @@ def test_the_disk_cache_serves_a_new_process(
     first, _ = _counting_grader(semantic, tmp_path)
     expected = first.grade(question, ANSWER)
     files = sorted(tmp_path.rglob("*.npy"))
-    assert len(files) == len(question.key_points) + len(question.misconceptions)
+    assert len(files) == _references(question)
     assert not list(tmp_path.rglob(".tmp-*")), "no temporary file is left behind"
 
     # A fresh cache on the same folder stands for the next run of `mlcoach answer`.
     second, counting = _counting_grader(semantic, tmp_path)
     assert second.grade(question, ANSWER) == expected
-    assert counting.texts_encoded == len(split_answer(ANSWER).units)
+    assert counting.texts_encoded == len(split_answer(ANSWER).units) + 1
 
 
 def test_cache_keys_depend_on_model_and_text(semantic: Grader, tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from mlcoach.catalog import Catalog
+from mlcoach.catalog import Catalog, Question
 from mlcoach.grading import Grade, Grader
 from mlcoach.grading.backends import SemanticBackend
 from mlcoach.grading.calibration import SEMANTIC
 from mlcoach.grading.embeddings import CountingEncoder
 from mlcoach.grading.grader import Grader as GraderClass
-from mlcoach.grading.sentences import MAX_GRADED_WORDS
+from mlcoach.grading.sentences import LONG_ANSWER_WORDS, MAX_GRADED_SENTENCES, MAX_GRADED_WORDS
 
 L1 = "gen-l1-sparsity"
 
@@ -144,7 +144,7 @@ def test_a_stated_misconception_is_named(semantic: Grader, catalog: Catalog) -> 
     assert grade.score <= 1.0
 
 
-def test_a_10000_word_answer_is_graded_on_its_start_and_costs_no_more(
+def test_a_10000_word_answer_is_graded_up_to_a_bound_and_costs_no_more(
     semantic: Grader, catalog: Catalog
 ) -> None:
     assert isinstance(semantic.backend, SemanticBackend)
@@ -165,7 +165,25 @@ def test_a_10000_word_answer_is_graded_on_its_start_and_costs_no_more(
     normal = counting.texts_encoded
     counting.texts_encoded = 0
     grader.grade(question, GOOD_L1 + " " + " ".join([filler] * 3))
-    assert counting.texts_encoded == normal <= 60
+    assert counting.texts_encoded == normal <= 3 * MAX_GRADED_SENTENCES
+
+
+def test_a_long_answer_is_graded_whole_and_says_so(semantic: Grader, catalog: Catalog) -> None:
+    # The key points come last, after 500 words of preamble: they still count.
+    preamble = " ".join(["Let me first describe the setting of the problem in general terms."] * 42)
+    grade = semantic.grade(catalog.question(L1), preamble + " " + GOOD_L1)
+    assert grade.total_words > LONG_ANSWER_WORDS
+    assert grade.graded_words == grade.total_words
+    assert any("graded whole" in note for note in grade.notes)
+    assert len(grade.made) >= 2
+
+
+def test_an_answer_in_another_script_is_told_english_is_graded(
+    semantic: Grader, catalog: Catalog
+) -> None:
+    grade = semantic.grade(catalog.question(L1), "L1正则化会让很多权重变成零，所以模型是稀疏的。")
+    assert grade.notes and "grades answers in English" in grade.notes[0]
+    assert "empty" not in " ".join(grade.notes)
 
 
 def test_a_grade_is_plain_json(semantic: Grader, catalog: Catalog) -> None:
@@ -203,3 +221,21 @@ def test_the_lexical_backend_is_not_fooled_either(
 
 def test_the_lexical_backend_still_rewards_a_good_answer(lexical: Grader, catalog: Catalog) -> None:
     assert lexical.grade(catalog.question(L1), GOOD_L1).score >= 3.0
+
+
+def test_a_question_with_one_key_point_and_a_one_line_answer_is_graded(semantic: Grader) -> None:
+    question = Question(
+        id="deck-leaf",
+        topic="trees",
+        subtopic="trees",
+        difficulty="easy",
+        roles=("engineering",),
+        prompt="What is a leaf in a tree data structure?",
+        answer="A node that has no children.",
+        key_points=("A leaf is a node that has no children.",),  # type: ignore[arg-type]
+    )
+    right = semantic.grade(question, "A node with no children.")
+    assert right.points[0].made and not right.points[0].contradicted
+    assert right.score >= 4.0
+    wrong = semantic.grade(question, "The topmost node, the one every path starts from.")
+    assert wrong.score < right.score and not wrong.points[0].made

@@ -54,3 +54,29 @@ def test_real_sentences_are_not_keyword_lists() -> None:
 def test_british_and_american_spellings_share_stems() -> None:
     assert content_stems("regularisation") == content_stems("regularization")
     assert content_stems("the models") == content_stems("model")
+
+
+def test_the_same_negative_fact_phrased_two_ways_agrees_in_polarity() -> None:
+    from mlcoach.grading.text import polarity_differs
+
+    assert not polarity_differs(
+        "A leaf is a node with no children.", "A node that has no children."
+    )
+    assert not polarity_differs(
+        "Recursion never ends when not creating a base case.",
+        "If the base case is not included, the recursion never stops.",
+    )
+    assert polarity_differs(
+        "Terminal 1 is not connected to the positive terminal.",
+        "Terminal 1 is connected to the positive terminal.",
+    )
+
+
+def test_adding_the_one_word_that_answers_is_not_copying_the_question() -> None:
+    from mlcoach.grading.engine import copies_prompt
+
+    prompt = "How does the compiler tell overloaded functions apart?"
+    assert copies_prompt("The compiler tells overloaded functions apart.", prompt)
+    assert not copies_prompt(
+        "The compiler tells overloaded functions apart by their signature.", prompt
+    )

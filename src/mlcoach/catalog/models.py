@@ -53,8 +53,10 @@ class Question(_Content):
     difficulty: Difficulty
     roles: tuple[Role, ...] = Field(min_length=1)
     prompt: Annotated[str, StringConstraints(min_length=15, max_length=600)]
-    answer: Annotated[str, StringConstraints(min_length=80)]
-    key_points: tuple[KeyPoint, ...] = Field(min_length=3, max_length=7)
+    # A one-line model answer is enough: decks and imported questions are often that terse.
+    answer: Annotated[str, StringConstraints(min_length=10)]
+    # One to seven: a definition has one point, a STAR behavioural answer four.
+    key_points: tuple[KeyPoint, ...] = Field(min_length=1, max_length=7)
     misconceptions: tuple[Annotated[str, StringConstraints(min_length=10, max_length=300)], ...] = (
         Field(default=(), max_length=8)
     )

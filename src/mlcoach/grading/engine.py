@@ -4,7 +4,8 @@ For each key point the engine finds the sentence (or clause) of the answer that 
 gives it credit from its similarity, then takes credit away where similarity is not understanding:
 a list of terms, a copy of the question, or a sentence that says the opposite (a negation the key
 point does not have). Misconceptions from the question's list are flagged when a sentence states
-them. The score is the mean credit over key points, less penalties, on a 0-5 scale.
+them. The score combines the key points' credit with how close the whole answer is to the model
+answer, with weights fitted on real human grades (see `calibration`), less penalties, on 0-5.
 """
 
 from __future__ import annotations
@@ -18,15 +19,24 @@ from mlcoach.catalog.models import Question
 from mlcoach.grading.backends import Backend
 from mlcoach.grading.minilm import FloatArray
 from mlcoach.grading.result import MAX_SCORE, Grade, MisconceptionFound, PointVerdict
-from mlcoach.grading.sentences import MAX_GRADED_WORDS, SplitAnswer, Unit, split_answer
+from mlcoach.grading.sentences import (
+    LONG_ANSWER_WORDS,
+    SplitAnswer,
+    Unit,
+    split_answer,
+    split_sentences,
+)
 from mlcoach.grading.text import (
     content_stems,
+    has_negation,
     is_contrastive,
     is_negated,
-    is_too_short_to_claim,
     looks_like_keyword_list,
+    polarity_differs,
     words,
 )
+
+ENGLISH_ONLY = "mlcoach grades answers in English; this answer has little or no English text."
 
 
 @dataclass(frozen=True)
@@ -52,15 +62,36 @@ class Calibration:
     # ("copies nothing" / "only adds a reference"), so with little overlap polarity is ignored.
     polarity_overlap_low: float = 0.3
     polarity_overlap_high: float = 0.6
-    # How many key points one sentence can make: one per this many content words (at least one),
-    # so a single vague sentence cannot collect credit for every point it is loosely similar to.
-    words_per_point: int = 6
+    # How many key points one sentence can make: one per this many content words, rounded up, so
+    # a single vague sentence cannot collect credit for every point it is loosely similar to,
+    # while a compound sentence that states several points gets them all.
+    words_per_point: int = 5
+    extra_point_credit: float = 0.9  # credit a sentence's second (third...) point needs
+    # The score: intercept and weights of `SCORE_FEATURES`, fitted on human grades. None keeps the
+    # plain formula (mean credit, curved).
+    score_weights: tuple[float, ...] | None = None
+    # Most a bare list of terms can score, whatever it matches: naming is not explaining.
+    keyword_list_cap: float = 2.0
+
+
+# What the score is computed from, in the order of `Calibration.score_weights`.
+SCORE_FEATURES = (
+    "mean credit over key points",
+    "best credit of any key point",
+    "similarity of the whole answer to the model answer",
+    "best similarity of the whole answer to one sentence of the model answer",
+    "share of key points contradicted",
+    "similarity of the whole answer to the question",
+    "length (content words / 30, at most 1)",
+    "word overlap of the whole answer with its closest model-answer sentence",
+)
 
 
 @dataclass(frozen=True)
 class _UnitFacts:
     unit: Unit
     negated: bool
+    any_negation: bool
     keyword_list: bool
     copies_prompt: bool
     stems: frozenset[str]
@@ -76,33 +107,85 @@ class _UnitFacts:
 
 
 def grade_with(
-    backend: Backend, calibration: Calibration, question: Question, answer: str
+    backend: Backend,
+    calibration: Calibration,
+    question: Question,
+    answer: str,
+    features_out: list[tuple[float, ...]] | None = None,
+    companion: Backend | None = None,
 ) -> Grade:
-    """Grade one answer to one question."""
+    """Grade one answer to one question.
+
+    ``features_out`` receives what the score is computed from (see `Calibration.score_weights`),
+    for fitting the weights on human grades. ``companion`` is a second backend (word overlap
+    next to meaning) whose view of the whole answer is one more piece of evidence.
+    """
     if not words(answer):
         return _empty_grade(backend, question, answer)
     split = split_answer(answer.strip())
     facts = _all_facts(split, question.prompt)
     key_points = [k.text for k in question.key_points]
-    references = [*key_points, *question.misconceptions]
-    sims = backend.similarities(question, references, [u.text for u in split.units])
+    model_sentences = split_sentences(question.answer)[:20]
+    whole = " ".join(answer.split())
+    references = [
+        *key_points,
+        *question.misconceptions,
+        question.prompt,
+        question.answer,
+        *model_sentences,
+    ]
+    units = [u.text for u in split.units]
+    sims = backend.similarities(question, references, [*units, whole])
     k, m = len(key_points), len(question.misconceptions)
-    point_sims, misconception_sims = sims[:k], sims[k : k + m]
+    point_sims, misconception_sims = sims[:k, :-1], sims[k : k + m, :-1]
+    to_prompt = float(sims[k + m, -1])
+    to_model = float(sims[k + m + 1, -1])
+    to_model_sentence = float(sims[k + m + 2 :, -1].max(initial=0.0))
+    if companion is None:
+        overlap = to_model_sentence
+    else:
+        overlap = float(companion.similarities(question, model_sentences, [whole]).max(initial=0))
+    length = min(1.0, len(content_stems(whole)) / 30)
 
     points = _judge_points(key_points, point_sims, facts, split, calibration)
     found = _misconceptions(question, misconception_sims, point_sims, facts, calibration)
 
-    coverage = float(np.mean([p.credit for p in points]))
+    credits = [p.credit for p in points]
+    coverage = float(np.mean(credits))
     contradicted = sum(p.contradicted for p in points)
-    raw = MAX_SCORE * coverage**calibration.curve
-    raw -= calibration.contradiction_penalty * contradicted
+    listing = bool(facts) and all(f.keyword_list for f in facts if f.unit.whole)
+    features = (
+        coverage,
+        max(credits),
+        to_model,
+        to_model_sentence,
+        contradicted / k,
+        to_prompt,
+        length,
+        overlap,
+    )
+    if features_out is not None:
+        features_out.append(features)
+    if calibration.score_weights is None:
+        raw = MAX_SCORE * coverage**calibration.curve
+        raw -= calibration.contradiction_penalty * contradicted
+    else:
+        # Contradictions are one of the fitted features (the rule's flags did not predict lower
+        # human grades on the public set, so the fit gives them no weight).
+        w = calibration.score_weights
+        raw = w[0] + sum(wi * fi for wi, fi in zip(w[1:], features, strict=True))
+        if listing:
+            # A list of terms is close to the model answer's words, not to its meaning.
+            raw = min(raw, MAX_SCORE * coverage)
     raw -= calibration.misconception_penalty * len(found)
+    if listing:
+        raw = min(raw, calibration.keyword_list_cap)
     score = round(min(MAX_SCORE, max(0.0, raw)), 1)
 
     # Off-topic: no sentence comes near any key point (the prompt is no guide: restating or
     # merely naming the topic is close to it).
     off_topic = float(point_sims.max(initial=-1.0)) < calibration.off_topic_below and coverage < 0.2
-    notes = _notes(split, off_topic)
+    notes = _notes(split, off_topic, answer, listing, calibration)
     advice = _advice(points, found, facts, off_topic, score)
     return Grade(
         question_id=question.id,
@@ -124,7 +207,10 @@ def _all_facts(split: SplitAnswer, prompt: str) -> list[_UnitFacts]:
         _UnitFacts(
             unit=unit,
             negated=is_negated(unit.text),
-            keyword_list=looks_like_keyword_list(unit.text) or is_too_short_to_claim(unit.text),
+            any_negation=has_negation(unit.text),
+            # A one- or two-word answer ("By their signature.") is judged on what it says; only a
+            # list of several terms is discounted as a list.
+            keyword_list=looks_like_keyword_list(unit.text) and len(words(unit.text)) >= 3,
             copies_prompt=copies_prompt(unit.text, prompt),
             stems=frozenset(content_stems(unit.text)),
             mixed=False,
@@ -157,8 +243,9 @@ def copies_prompt(text: str, prompt: str) -> bool:
     if len(stems) < 2:
         return False
     asked = set(content_stems(prompt))
-    new = [s for s in stems if s not in asked]
-    return len(new) <= 0.25 * len(stems)
+    # One new content word can be the whole answer ("... begin execution at main"), so only a
+    # sentence that adds nothing at all is a copy.
+    return all(s in asked for s in stems)
 
 
 def _ramp(value: float, low: float, high: float) -> float:
@@ -179,6 +266,7 @@ def _judge_points(
     contradicting: list[int | None] = [None] * n_points
     for i, key_point in enumerate(key_points):
         point_negated = is_negated(key_point)
+        point_any_negation = has_negation(key_point)
         point_contrastive = is_contrastive(key_point)
         point_stems = frozenset(content_stems(key_point))
         refuted: dict[int, float] = {}  # sentence -> similarity of a clause that denies the point
@@ -187,7 +275,12 @@ def _judge_points(
             value = _ramp(sim, cal.low, cal.high) * fact.factor
             if fact.keyword_list:
                 value *= cal.keyword_list_factor
-            if fact.negated != point_negated and value > 0:
+            # Polarity differs only when one side is negated and the other has no negation at
+            # all: "a node with no children" and "a node that has no children" agree.
+            opposite = fact.negated != point_negated and not (
+                fact.any_negation and point_any_negation
+            )
+            if opposite and value > 0:
                 # Dice overlap of content stems: high only when the sentence is mostly about the
                 # point and says much of it ("Variance does not depend on the sample").
                 shared = len(point_stems & fact.stems)
@@ -210,19 +303,31 @@ def _judge_points(
                 credit[i, j] = 0.0
 
     # Each sentence can make a limited number of points: hand them out best match first.
+    # A list of terms states no claim, so it makes at most one point however long it is.
+    listing = {f.unit.sentence for f in facts if f.unit.whole and f.keyword_list}
     capacity = [
-        max(1, len(content_stems(sentence)) // cal.words_per_point) for sentence in split.sentences
+        1 if index in listing else max(1, -(-len(content_stems(sentence)) // cal.words_per_point))
+        for index, sentence in enumerate(split.sentences)
     ]
     chosen: list[int | None] = [None] * n_points
-    for flat in np.argsort(-credit, axis=None, kind="stable"):
+    used = [0] * len(split.sentences)
+    # Credit saturates at 1, so among equal credit the closer sentence wins: with several points
+    # per sentence, ties must not go to whichever sentence comes first.
+    order = np.lexsort((-sims.ravel(), -credit.ravel()))
+    for flat in order:
         i, j = divmod(int(flat), n_units)
         value = credit[i, j]
         if value <= 0:
             break
         sentence = facts[j].unit.sentence
-        if chosen[i] is None and capacity[sentence] > 0:
-            chosen[i] = j
-            capacity[sentence] -= 1
+        if chosen[i] is not None or used[sentence] >= capacity[sentence]:
+            continue
+        # A sentence's first point may be a loose match; further ones must be clear matches, or
+        # one sentence near the topic would collect every point it is vaguely like.
+        if used[sentence] and value < cal.extra_point_credit:
+            continue
+        chosen[i] = j
+        used[sentence] += 1
 
     verdicts = []
     for i, key_point in enumerate(key_points):
@@ -267,11 +372,10 @@ def _misconceptions(
     found: list[MisconceptionFound] = []
     nearest_point = point_sims.max(axis=0) if point_sims.size else np.zeros(len(facts))
     for i, wrong in enumerate(question.misconceptions):
-        wrong_negated = is_negated(wrong)
         best: tuple[float, int] = (0.0, -1)
         for j, fact in enumerate(facts):
             sim = float(sims[i, j])
-            if fact.factor == 0 or fact.keyword_list or fact.negated != wrong_negated:
+            if fact.factor == 0 or fact.keyword_list or polarity_differs(fact.unit.text, wrong):
                 continue  # a sentence that denies the wrong belief is a good sign, not a bad one
             if fact.ambiguous_polarity and fact.negated:
                 continue
@@ -293,13 +397,27 @@ def _misconceptions(
     return found
 
 
-def _notes(split: SplitAnswer, off_topic: bool) -> list[str]:
+def _notes(
+    split: SplitAnswer, off_topic: bool, answer: str, listing: bool, cal: Calibration
+) -> list[str]:
     notes = []
+    if not _mostly_english(answer):
+        notes.append(ENGLISH_ONLY)
     if split.truncated:
         notes.append(
-            f"The answer has {split.total_words:,} words; only the first {split.graded_words} "
+            f"The answer has {split.total_words:,} words; only the first {split.graded_words:,} "
             f"({len(split.sentences)} sentences) were graded. Spoken interview answers rarely "
-            f"need more than {MAX_GRADED_WORDS} words."
+            f"need more than {LONG_ANSWER_WORDS} words."
+        )
+    elif split.total_words > LONG_ANSWER_WORDS:
+        notes.append(
+            f"The answer has {split.total_words:,} words and was graded whole; spoken interview "
+            f"answers rarely need more than {LONG_ANSWER_WORDS}."
+        )
+    if listing:
+        notes.append(
+            f"The answer is a list of terms, so its score is capped at {cal.keyword_list_cap:g}: "
+            "naming the ideas shows you have heard of them, explaining them shows you understand."
         )
     if off_topic:
         notes.append("The answer does not seem to address this question.")
@@ -351,6 +469,13 @@ def _advice(
     return " ".join(_sentence(p) for p in parts[:2])
 
 
+def _mostly_english(text: str) -> bool:
+    """Whether most letters of the text are Latin ones (the grader's models read English)."""
+    letters = [c for c in text if c.isalpha()]
+    latin = sum(1 for c in letters if c.isascii())
+    return not letters or latin >= 0.5 * len(letters)
+
+
 def _lower_first(text: str) -> str:
     text = text.strip()
     # "The test set" becomes "the test set"; "L1", "AdaBoost" and "I" keep their capitals.
@@ -366,6 +491,15 @@ def _sentence(text: str) -> str:
 
 
 def _empty_grade(backend: Backend, question: Question, answer: str) -> Grade:
+    if answer.strip() and not _mostly_english(answer):
+        advice = "Write your answer in English: " + ENGLISH_ONLY.split(";")[0] + "."
+        note = ENGLISH_ONLY
+    else:
+        advice = (
+            "Write your answer first: explain the idea in a few full sentences, then compare "
+            "it with the model answer."
+        )
+        note = "The answer is empty, so it scores 0."
     points = tuple(
         PointVerdict(key_point=k.text, made=False, confidence=1.0, credit=0.0)
         for k in question.key_points
@@ -374,12 +508,11 @@ def _empty_grade(backend: Backend, question: Question, answer: str) -> Grade:
         question_id=question.id,
         score=0.0,
         points=points,
-        advice="Write your answer first: explain the idea in a few full sentences, then compare "
-        "it with the model answer.",
+        advice=advice,
         model_answer=question.answer,
         backend=backend.name,
         backend_note=backend.note,
-        notes=("The answer is empty, so it scores 0.",),
+        notes=(note,),
         graded_words=0,
         total_words=len(answer.split()),
     )

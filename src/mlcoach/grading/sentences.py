@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from mlcoach.grading.text import is_contrastive, words
 
-# Interview answers run 50-400 words; beyond that only the start is graded, so that a pasted essay
-# costs the same time as a long answer.
-MAX_GRADED_WORDS = 400
-MAX_GRADED_SENTENCES = 30
+# Interview answers run 50-400 words. Longer ones are still graded whole (a point made late counts),
+# up to a size past which only the start is graded so that a pasted book cannot stall the grader.
+LONG_ANSWER_WORDS = 400
+MAX_GRADED_WORDS = 3000
+MAX_GRADED_SENTENCES = 200
 # A "sentence" longer than this is a run-on (or has no full stops at all) and is cut into windows.
 MAX_SENTENCE_WORDS = 60
 WINDOW_WORDS = 40
@@ -24,7 +25,7 @@ WINDOW_WORDS = 40
 CLAUSE_SPLIT_WORDS = 14
 MIN_CLAUSE_WORDS = 3
 # Enough characters for MAX_GRADED_WORDS of any real text; the rest is only counted, not parsed.
-_MAX_PARSED_CHARS = 16_000
+_MAX_PARSED_CHARS = 40_000
 
 _ABBREVIATIONS = frozenset(
     [

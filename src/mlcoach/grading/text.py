@@ -109,6 +109,24 @@ def is_negated(text: str) -> bool:
     return False
 
 
+def has_negation(text: str) -> bool:
+    """Whether the text has a negation anywhere, main clause or not ("a node with no children")."""
+    cleaned = _NEGATION_IDIOMS.sub(",", text)
+    return any(t in _NEGATION_WORDS or t.endswith("n't") for t in words(cleaned))
+
+
+def polarity_differs(a: str, b: str) -> bool:
+    """Whether one text denies what the other asserts.
+
+    The main-clause reading (`is_negated`) depends on where the negation sits, so two phrasings of
+    the same fact ("a node with no children" / "a node that has no children") would disagree: when
+    both texts carry a negation somewhere they are taken to agree in polarity.
+    """
+    if is_negated(a) == is_negated(b):
+        return False
+    return not (has_negation(a) and has_negation(b))
+
+
 def is_contrastive(text: str) -> bool:
     return _CONTRAST.search(text) is not None
 
