@@ -15,6 +15,7 @@ from rapidfuzz import process
 from mlcoach.catalog.duplicates import find_duplicates
 from mlcoach.catalog.loader import ContentIssue, LoadedItem, Origin, line_of, read_all
 from mlcoach.catalog.models import Checklist, Problem, Question, Scenario, Topic
+from mlcoach.catalog.search import Field, relevance, words
 from mlcoach.errors import ContentError, NotFoundError
 
 T = TypeVar("T", bound=BaseModel)
@@ -63,8 +64,8 @@ class Catalog:
         """Questions matching every filter given; ``text`` searches prompts, ids and key points."""
         if topic is not None:
             self.topic(topic)
-        needle = text.casefold() if text else None
-        found = []
+        query = words(text) if text else []
+        found: list[tuple[float, Question]] = []
         for question in self.questions.values():
             if topic is not None and question.topic != topic:
                 continue
@@ -72,10 +73,11 @@ class Catalog:
                 continue
             if difficulty is not None and question.difficulty != difficulty:
                 continue
-            if needle is not None and not _mentions(question, needle):
-                continue
-            found.append(question)
-        return found
+            score = relevance(query, _question_fields(question)) if query else 1.0
+            if score > 0:
+                found.append((score, question))
+        # sorted() is stable: equally relevant questions keep the curriculum's order.
+        return [q for _, q in sorted(found, key=lambda pair: -pair[0])]
 
     def find_problems(
         self,
@@ -87,20 +89,22 @@ class Catalog:
     ) -> list[Problem]:
         """Coding problems matching every filter given (an empty string filters nothing);
         ``text`` searches ids, titles and statements."""
-        needle = text.casefold().strip() if text else ""
-        return [
-            p
-            for p in self.problems.values()
-            if (not kind or p.kind == kind)
-            and (not difficulty or p.difficulty == difficulty)
-            and (not topic or p.topic == topic)
-            and (
-                not needle
-                or needle in p.id
-                or needle in p.title.casefold()
-                or needle in p.statement.casefold()
+        query = words(text) if text else []
+        found: list[tuple[float, Problem]] = []
+        for p in self.problems.values():
+            if (kind and p.kind != kind) or (difficulty and p.difficulty != difficulty):
+                continue
+            if topic and p.topic != topic:
+                continue
+            fields = (
+                Field(p.id.replace("-", " "), 4.0),
+                Field(p.title, 3.0),
+                Field(p.statement, 1.0),
             )
-        ]
+            score = relevance(query, fields) if query else 1.0
+            if score > 0:
+                found.append((score, p))
+        return [p for _, p in sorted(found, key=lambda pair: -pair[0])]
 
     def topic_summaries(self) -> list[TopicSummary]:
         counts = Counter(q.topic for q in self.questions.values())
@@ -124,14 +128,13 @@ class Catalog:
             raise NotFoundError(f"no {what} with id {key!r}{hint}") from None
 
 
-def _mentions(question: Question, needle: str) -> bool:
-    haystacks = [
-        question.id,
-        question.prompt,
-        question.subtopic,
-        *(k.text for k in question.key_points),
+def _question_fields(question: Question) -> list[Field]:
+    return [
+        Field(question.id.replace("-", " "), 4.0),
+        Field(question.prompt, 3.0),
+        Field(question.subtopic, 2.0),
+        *(Field(k.text, 1.0) for k in question.key_points),
     ]
-    return any(needle in h.casefold() for h in haystacks)
 
 
 @dataclass
