@@ -242,6 +242,12 @@ def test_a_posting_for_llms_and_rag_points_at_the_llm_topic(catalog: Catalog) ->
     # ... and the questions to expect start with LLM questions for an engineer.
     first = catalog.questions[report.questions[0]]
     assert first.topic == "llms" and "engineering" in first.roles
+    # Within the topic, the questions on what the posting asks for (RAG, LoRA) come before the
+    # rest of the LLM curriculum (tokenisers, decoding...).
+    llm_questions = [q for q in report.questions if catalog.questions[q].topic == "llms"]
+    assert any("rag" in q.split("-") for q in llm_questions[:4]), llm_questions
+    fine_tuning = {"llm-lora", "llm-qlora", "llm-peft-methods", "llm-adaptation-choice"}
+    assert fine_tuning & set(llm_questions), llm_questions
 
 
 def test_sql_pandas_and_forecasting_postings_point_at_the_data_topics(catalog: Catalog) -> None:

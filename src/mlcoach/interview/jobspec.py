@@ -453,7 +453,7 @@ def compare(
         for topic in c.ask.skill.topics:
             if topic in catalog.topics:
                 focus[topic] = min(2.0, focus.get(topic, 0.0) + c.ask.importance * (1 - c.have))
-    questions = _questions_to_expect(catalog, posting.role, focus, history)
+    questions = _questions_to_expect(catalog, posting.role, focus, history, comparisons)
     scenarios = _scenarios_to_expect(catalog, posting.role, focus)
     return JobspecReport(
         posting=posting,
@@ -466,14 +466,39 @@ def compare(
 
 
 def _questions_to_expect(
-    catalog: Catalog, role: str, focus: Mapping[str, float], history: Mapping[str, float]
+    catalog: Catalog,
+    role: str,
+    focus: Mapping[str, float],
+    history: Mapping[str, float],
+    comparisons: Sequence[SkillComparison] = (),
 ) -> list[str]:
     level = {"medium": 0, "easy": 1, "hard": 2}  # what interviewers ask most, first
+    # Within a topic, the questions about what the posting actually asks come first: a RAG
+    # posting is asked about retrieval, not about tokenisers, though both are "llms".
+    asked: dict[str, float] = {}
+    for c in comparisons:
+        if c.status == "strong":
+            continue
+        weight = c.ask.importance * (1 - c.have)
+        for phrase in c.ask.skill.phrases:
+            for topic in c.ask.skill.topics:
+                if topic not in catalog.topics:
+                    continue
+                for rank, q in enumerate(catalog.find_questions(topic=topic, text=phrase)[:6]):
+                    asked[q.id] = asked.get(q.id, 0.0) + weight / (1 + rank)
     out: list[str] = []
-    for topic in sorted(focus, key=lambda t: (-focus[t], t)):
+    for place, topic in enumerate(sorted(focus, key=lambda t: (-focus[t], t))):
         pool = [q for q in catalog.questions.values() if q.topic == topic and role in q.roles]
-        pool.sort(key=lambda q: (history.get(q.id, -1.0) >= 4.0, level[q.difficulty], q.id))
-        out.extend(q.id for q in pool[:QUESTIONS_PER_TOPIC])
+        pool.sort(
+            key=lambda q: (
+                history.get(q.id, -1.0) >= 4.0,
+                -asked.get(q.id, 0.0),
+                level[q.difficulty],
+                q.id,
+            )
+        )
+        # The posting's main topic is where most of the interview goes.
+        out.extend(q.id for q in pool[: QUESTIONS_PER_TOPIC * (2 if place == 0 else 1)])
         if len(out) >= MAX_QUESTIONS:
             break
     return out[:MAX_QUESTIONS]
