@@ -188,7 +188,7 @@ def problems_show(
     if problem.starter_code.strip():
         console.print(
             Panel(
-                Syntax(problem.starter_code.rstrip(), "python", theme="ansi_dark"),
+                Syntax(problem.starter_code.rstrip(), "python", theme="ansi_dark", word_wrap=True),
                 title="Starter code",
                 border_style="cyan",
             )
@@ -197,7 +197,9 @@ def problems_show(
         console.print("[bold]Examples[/]")
         for example in examples:
             if example["kind"] == "script":
-                console.print(Syntax(example["input"].rstrip(), "python", theme="ansi_dark"))
+                console.print(
+                    Syntax(example["input"].rstrip(), "python", theme="ansi_dark", word_wrap=True)
+                )
                 console.print(
                     Panel(
                         Text(example["expected"].rstrip() or "(nothing)"),
