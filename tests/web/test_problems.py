@@ -11,7 +11,8 @@ from tests.web.conftest import form_token
 
 
 def _problem(catalog: Catalog) -> Problem:
-    return next(p for p in catalog.problems.values() if p.wrong_solutions and p.kind == "algorithm")
+    # An algorithm problem whose first wrong solution already fails a visible test.
+    return catalog.problem("algo-longest-distinct-run")
 
 
 def _submit(
