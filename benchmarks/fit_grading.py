@@ -59,31 +59,3 @@ def fit(items: Sequence[Any]) -> None:
         print(
             f"{name}: score_weights={tuple(round(float(w), 3) for w in weights)}  train r {r:.3f}"
         )
-        fit_gate(name, x, design @ weights, y, items)
-
-
-def fit_gate(name: str, x: np.ndarray, fitted: np.ndarray, y: np.ndarray, items: Any) -> None:
-    """Choose the off-topic threshold and the justified margin that best fit the training split.
-
-    Mirrors the engine (`grade_with`): an answer that makes no key point and is less similar
-    than the threshold to the model answer scores 0; the score is at most the plain key-point
-    formula plus the margin; a contradicted key point costs the calibration's penalty.
-    """
-    cal = load_grader(name).calibration
-    k = np.array([len(i.question.key_points) for i in items])
-    plain = 5.0 * x[:, 0] ** cal.curve
-    contradicted = np.rint(x[:, 4] * k)
-    no_point = x[:, 1] < cal.made_at
-    best: tuple[float, float, float | None] = (-1.0, 0.0, None)
-    for margin in (None, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0):
-        capped = fitted if margin is None else np.minimum(fitted, plain + margin)
-        for gate in np.arange(0.0, 0.8, 0.025):
-            raw = np.where(no_point & (x[:, 2] < gate), 0.0, capped)
-            score = np.clip(raw - cal.contradiction_penalty * contradicted, 0, 5)
-            r = float(np.corrcoef(score, y)[0, 1])
-            if r > best[0]:
-                best = (r, float(gate), margin)
-    print(
-        f"{name}: off_topic_model_below={best[1]:.3f} justified_margin={best[2]}  "
-        f"train r {best[0]:.3f}"
-    )

@@ -203,14 +203,14 @@ def report(items: Sequence[Item]) -> None:
     rows: list[tuple[str, np.ndarray, float, bool]] = []
     from dataclasses import replace as with_calibration
 
-    from mlcoach.grading.calibration import LEXICAL_PLAIN, SEMANTIC_PLAIN
+    from mlcoach.grading.calibration import LEXICAL_FITTED, SEMANTIC_FITTED
 
     for name in ("semantic", "lexical"):
         grader = load_grader(name)
-        plain = with_calibration(
-            grader, calibration=SEMANTIC_PLAIN if name == "semantic" else LEXICAL_PLAIN
+        fitted = with_calibration(
+            grader, calibration=SEMANTIC_FITTED if name == "semantic" else LEXICAL_FITTED
         )
-        for label, g in ((f"mlcoach {name}", grader), (f"mlcoach {name} coverage", plain)):
+        for label, g in ((f"mlcoach {name}", grader), (f"mlcoach {name} fitted", fitted)):
             rows.append((label, *timed(lambda g=g: grade_all(g, items), len(items)), True))
     rows.append(
         ("TF-IDF cosine (baseline)", *timed(lambda: tfidf_cosine(items), len(items)), False)

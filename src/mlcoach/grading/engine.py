@@ -72,13 +72,6 @@ class Calibration:
     score_weights: tuple[float, ...] | None = None
     # Most a bare list of terms can score, whatever it matches: naming is not explaining.
     keyword_list_cap: float = 2.0
-    # With fitted weights: an answer that makes no key point and whose whole text is less similar
-    # than this to the model answer is off-topic and scores 0 (the fit's intercept would otherwise
-    # leave it about 2/5). Fitted on the training split of the public set, like the weights.
-    off_topic_model_below: float = 0.0
-    # With fitted weights: most the score may exceed what the matched key points justify (the
-    # plain formula), so closeness to the model answer in wording cannot stand in for its points.
-    justified_margin: float | None = None
 
 
 # What the score is computed from, in the order of `Calibration.score_weights`.
@@ -173,32 +166,25 @@ def grade_with(
     )
     if features_out is not None:
         features_out.append(features)
-    # Off-topic: no sentence comes near any key point (the prompt is no guide: restating or
-    # merely naming the topic is close to it).
-    off_topic = float(point_sims.max(initial=-1.0)) < calibration.off_topic_below and coverage < 0.2
-    plain = MAX_SCORE * coverage**calibration.curve
     if calibration.score_weights is None:
-        raw = plain
+        raw = MAX_SCORE * coverage**calibration.curve
+        raw -= calibration.contradiction_penalty * contradicted
     else:
+        # Contradictions are one of the fitted features (the rule's flags did not predict lower
+        # human grades on the public set, so the fit gives them no weight).
         w = calibration.score_weights
         raw = w[0] + sum(wi * fi for wi, fi in zip(w[1:], features, strict=True))
-        if calibration.justified_margin is not None:
-            raw = min(raw, plain + calibration.justified_margin)
         if listing:
             # A list of terms is close to the model answer's words, not to its meaning.
             raw = min(raw, MAX_SCORE * coverage)
-        no_point_made = not any(p.made for p in points)
-        off_topic = off_topic or (no_point_made and to_model < calibration.off_topic_model_below)
-        if off_topic:
-            raw = 0.0
-    # Saying the opposite of a key point costs points whatever the combination: the fit on the
-    # public set gives the contradiction share no weight, but a user must see a denial cost.
-    raw -= calibration.contradiction_penalty * contradicted
     raw -= calibration.misconception_penalty * len(found)
     if listing:
         raw = min(raw, calibration.keyword_list_cap)
     score = round(min(MAX_SCORE, max(0.0, raw)), 1)
 
+    # Off-topic: no sentence comes near any key point (the prompt is no guide: restating or
+    # merely naming the topic is close to it).
+    off_topic = float(point_sims.max(initial=-1.0)) < calibration.off_topic_below and coverage < 0.2
     notes = _notes(split, off_topic, answer, listing, calibration)
     advice = _advice(points, found, facts, off_topic, score)
     return Grade(
