@@ -848,7 +848,9 @@ def test_a_deck_checker_runs_in_the_sandbox(attack, probe_problem: Problem, tmp_
     assert attack("def probe():\n    return 'ok'\n", crash).verdict is Verdict.WRONG_ANSWER
 
 
-def test_the_scientific_stack_and_sqlite_work_in_the_sandbox(attack) -> None:  # type: ignore[no-untyped-def]
+def test_the_scientific_stack_and_sqlite_work_in_the_sandbox(
+    attack, probe_problem: Problem
+) -> None:  # type: ignore[no-untyped-def]
     code = (
         "import sqlite3\nimport numpy as np\nimport pandas as pd\nimport scipy.stats\n"
         "from sklearn.linear_model import LinearRegression\n"
@@ -862,5 +864,12 @@ def test_the_scientific_stack_and_sqlite_work_in_the_sandbox(attack) -> None:  #
         "    ok = abs(model.coef_[0] - 2) < 1e-9 and abs(slope - 2) < 1e-9\n"
         "    return 'ok' if ok else f'{model.coef_} {slope}'\n"
     )
-    result = attack(code)
+    # The probe's 0.5 s limit is for attacks; importing the stack cold can take longer on a busy
+    # machine, and this test is about what is importable, not how fast.
+    roomy = probe_problem.model_copy(
+        update={
+            "limits": probe_problem.limits.model_copy(update={"time_ms": 15000, "memory_mb": 1024})
+        }
+    )
+    result = attack(code, roomy)
     assert result.verdict is Verdict.ACCEPTED, result.message
