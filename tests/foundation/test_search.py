@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlcoach.catalog import Catalog, load_catalog
-from mlcoach.catalog.search import Field, relevance, words
+from mlcoach.catalog.search import Field, index, relevance, words
 
 
 @pytest.fixture(scope="module")
@@ -14,20 +14,20 @@ def catalog() -> Catalog:
 
 
 def test_a_word_is_not_found_inside_another_word() -> None:
-    assert relevance(["lora"], [Field("the exploration exploitation trade-off", 1.0)]) == 0
-    assert relevance(["rag"], [Field("the average precision", 1.0)]) == 0
-    assert relevance(["lora"], [Field("LoRA adapters", 1.0)]) > 0
+    assert relevance(["lora"], index([Field("the exploration exploitation trade-off", 1.0)])) == 0
+    assert relevance(["rag"], index([Field("the average precision", 1.0)])) == 0
+    assert relevance(["lora"], index([Field("LoRA adapters", 1.0)])) > 0
 
 
 def test_every_word_must_appear_but_in_any_field() -> None:
     fields = [Field("Explain the bias of an estimator", 3.0), Field("its variance too", 1.0)]
-    assert relevance(words("bias variance"), fields) > 0
-    assert relevance(words("bias kurtosis"), fields) == 0
+    assert relevance(words("bias variance"), index(fields)) > 0
+    assert relevance(words("bias kurtosis"), index(fields)) == 0
 
 
 def test_a_word_start_matches_but_less_than_the_whole_word() -> None:
-    whole = relevance(["tokenisation"], [Field("tokenisation", 1.0)])
-    start = relevance(["tokenis"], [Field("tokenisation", 1.0)])
+    whole = relevance(["tokenisation"], index([Field("tokenisation", 1.0)]))
+    start = relevance(["tokenis"], index([Field("tokenisation", 1.0)]))
     assert 0 < start < whole
 
 

@@ -15,7 +15,7 @@ from rapidfuzz import process
 from mlcoach.catalog.duplicates import find_duplicates
 from mlcoach.catalog.loader import ContentIssue, LoadedItem, Origin, line_of, read_all
 from mlcoach.catalog.models import Checklist, Problem, Question, Scenario, Topic
-from mlcoach.catalog.search import Field, relevance, words
+from mlcoach.catalog.search import Field, IndexedField, index, relevance, words
 from mlcoach.errors import ContentError, NotFoundError
 
 T = TypeVar("T", bound=BaseModel)
@@ -40,6 +40,11 @@ class Catalog:
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     checklists: dict[str, Checklist] = field(default_factory=dict)
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
+    # Each item's words for search, cut once on first use (ids are unique across kinds' prefixes
+    # only by convention, so the kind is part of the key).
+    _search_index: dict[tuple[str, str], tuple[IndexedField, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def question(self, question_id: str) -> Question:
         return self._get(self.questions, question_id, "question")
@@ -73,7 +78,7 @@ class Catalog:
                 continue
             if difficulty is not None and question.difficulty != difficulty:
                 continue
-            score = relevance(query, _question_fields(question)) if query else 1.0
+            score = relevance(query, self._indexed_question(question)) if query else 1.0
             if score > 0:
                 found.append((score, question))
         # sorted() is stable: equally relevant questions keep the curriculum's order.
@@ -105,6 +110,23 @@ class Catalog:
             if score > 0:
                 found.append((score, p))
         return [p for _, p in sorted(found, key=lambda pair: -pair[0])]
+
+    def _indexed_question(self, question: Question) -> tuple[IndexedField, ...]:
+        key = ("question", question.id)
+        if key not in self._search_index:
+            self._search_index[key] = index(_question_fields(question))
+        return self._search_index[key]
+
+    def _indexed_problem(self, problem: Problem) -> tuple[IndexedField, ...]:
+        key = ("problem", problem.id)
+        if key not in self._search_index:
+            fields = (
+                Field(problem.id.replace("-", " "), 4.0),
+                Field(problem.title, 3.0),
+                Field(problem.statement, 1.0),
+            )
+            self._search_index[key] = index(fields)
+        return self._search_index[key]
 
     def topic_summaries(self) -> list[TopicSummary]:
         counts = Counter(q.topic for q in self.questions.values())

@@ -26,9 +26,20 @@ class Field:
     weight: float
 
 
-def relevance(query_words: Sequence[str], fields: Iterable[Field]) -> float:
+# A field as the search reads it: its words, and the weight of a match in it.
+IndexedField = tuple[frozenset[str], float]
+
+
+def index(fields: Iterable[Field]) -> tuple[IndexedField, ...]:
+    """The fields cut into words once, so that many searches over one item do not redo it."""
+    return tuple((frozenset(words(f.text)), f.weight) for f in fields)
+
+
+def relevance(
+    query_words: Sequence[str], fields: Iterable[Field] | Sequence[IndexedField]
+) -> float:
     """0 when some query word is missing; otherwise higher for matches in weightier fields."""
-    indexed = [(set(words(f.text)), f.weight) for f in fields]
+    indexed = [f if isinstance(f, tuple) else (frozenset(words(f.text)), f.weight) for f in fields]
     score = 0.0
     for word in query_words:
         best = 0.0
