@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mlcoach.catalog import Problem, load_catalog
+from mlcoach.catalog import PROBLEM_KINDS, Problem, load_catalog
 from mlcoach.judge import JudgePool, JudgeResult, Verdict, judge_submission
 from tests.judge.conftest import SANDBOX, TEST_PROBLEMS, needs_bwrap
 
@@ -42,8 +42,9 @@ def outcomes() -> Iterator[dict[tuple[str, int], JudgeResult]]:
 
 
 def test_the_shipped_problems_load() -> None:
-    # Zero is fine while the curriculum is being written; the cases below then cover our own.
-    assert len(SHIPPED) >= 0
+    # The shipped curriculum has every kind, and over a hundred problems (issue 16).
+    assert len(SHIPPED) >= 100
+    assert {p.kind for p in SHIPPED.values()} == set(PROBLEM_KINDS)
     assert TEST_PROBLEMS.keys().isdisjoint(SHIPPED)
 
 
