@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mlcoach.review import Report, review_path
 from mlcoach.review.check_code import looks_like_code, restates
-from mlcoach.review.claims import agrees, claims_in, printed_values
+from mlcoach.review.claims import agrees, claims_in, printed_in_cell, printed_values
 from mlcoach.review.sources import blank_ipython, load_notebook
 from tests.review.conftest import NotebookWriter
 
@@ -537,3 +537,16 @@ def test_claims_and_printed_values() -> None:
     assert agrees(accuracy, printed[0]) and agrees(accuracy, printed[2])
     assert agrees(f1, printed[1])
     assert not agrees(accuracy, type(printed[0])("accuracy", 0.85))
+
+
+def test_a_print_split_across_two_stream_outputs_is_read_whole() -> None:
+    # A busy kernel flushes stdout mid-print: the metric's name and its value arrive apart.
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "test accuracy"},
+        {"output_type": "stream", "name": "stdout", "text": " 0.875\nbaseline accuracy 0.4583\n"},
+        {"output_type": "stream", "name": "stderr", "text": "accuracy warning\n"},
+    ]
+    printed = printed_in_cell("print('test accuracy', acc)", outputs)
+    assert [(p.metric, p.value) for p in printed] == [("accuracy", 0.875), ("accuracy", 0.4583)]
+    (claim,) = claims_in("The classifier reaches an accuracy of 87.5% on the test sales.")
+    assert agrees(claim, printed[0])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlcoach.review.libraries import METRICS
+from mlcoach.review.sources import joined_streams
 
 _METRIC_PATTERNS: dict[str, str] = {
     "balanced_accuracy": r"balanced[ _-]accuracy",
@@ -150,7 +151,7 @@ def printed_in_cell(source: str, outputs: list[dict[str, Any]]) -> list[Printed]
     bare_metric = next(
         (family for name, family in METRICS.items() if name + "(" in last_line), None
     )
-    for output in outputs:
+    for output in joined_streams(outputs):
         text = _output_text(output)
         found.extend(printed_values(text))
         if output.get("output_type") == "execute_result" and bare_metric:

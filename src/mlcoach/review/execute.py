@@ -289,6 +289,7 @@ def _execute(
         startup_timeout=STARTUP_TIMEOUT,
         allow_errors=False,
         record_timing=False,
+        coalesce_streams=True,
         shutdown_kernel="immediate",
         on_cell_start=on_start,
         resources={"metadata": {"path": str(cwd)}},

@@ -219,7 +219,9 @@ def load_notebook(path: Path, rel: str) -> Unit:
         elif kind == "code":
             code, magics = blank_ipython(source)
             tree, error = _parse(code)
-            outputs = [dict(o) for o in cell.get("outputs", []) if isinstance(o, dict)]
+            outputs = joined_streams(
+                [dict(o) for o in cell.get("outputs", []) if isinstance(o, dict)]
+            )
             count = cell.get("execution_count")
             unit.chunks.append(
                 Chunk(
@@ -287,3 +289,29 @@ def notebook_line_map(text: str) -> dict[int, list[int]]:
                 mapping[cell] = [number + 1]
         number += 1
     return mapping
+
+
+def _stream_text(output: dict[str, Any]) -> str:
+    text = output.get("text", "")
+    return "".join(text) if isinstance(text, list) else str(text)
+
+
+def joined_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outputs with each run of same-stream pieces joined into one.
+
+    A kernel flushes stdout on a timer, so under load one print can reach the notebook as two
+    outputs ("test accuracy" and " 0.875\n"); read apart, neither holds a metric and its value.
+    """
+    joined: list[dict[str, Any]] = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            joined[-1] = {**previous, "text": _stream_text(previous) + _stream_text(output)}
+        else:
+            joined.append(output)
+    return joined
