@@ -5,7 +5,9 @@
     grade.score, [p.made for p in grade.points], grade.advice
 
 The model loads when the grader is first built (`load_grader`, about 0.1 s) and is kept for the
-process. Pass ``cache_dir=embedding_cache_dir(settings.data_dir)`` so key-point vectors persist.
+process. Pass ``cache_dir=embedding_cache_dir(settings.data_dir)`` so key-point vectors persist. A server
+grading many people's answers at once uses a `GradingQueue`: answers that arrive together are
+graded in one model pass.
 """
 
 from mlcoach.grading.grader import (
@@ -18,6 +20,7 @@ from mlcoach.grading.grader import (
     grade_answers,
     load_grader,
 )
+from mlcoach.grading.queue import GradingBusyError, GradingQueue, GradingQueueClosed
 from mlcoach.grading.result import Grade, MisconceptionFound, PointVerdict
 
 __all__ = [
@@ -26,6 +29,9 @@ __all__ = [
     "Grade",
     "Grader",
     "GraderUnavailableError",
+    "GradingBusyError",
+    "GradingQueue",
+    "GradingQueueClosed",
     "MisconceptionFound",
     "PointVerdict",
     "embedding_cache_dir",

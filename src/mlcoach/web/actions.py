@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mlcoach.catalog import Problem, Question
 from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.grading import Grade
 from mlcoach.jobs import JobStatus
 from mlcoach.practice.progress import streak
 from mlcoach.store import record_attempt
@@ -49,8 +50,8 @@ def check_text(text: str, what: str) -> str:
 
 
 async def in_grading_pool(web: Web, fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn(*args)`` in the bounded grading pool, off the event loop; the request waits
-    without holding one of the threads page views use."""
+    """Run ``fn(*args)``, which waits for a grade, in the bounded pool of threads kept for that,
+    off the event loop: a crowd of answers does not hold the threads page views use."""
     import anyio.to_thread
 
     return await anyio.to_thread.run_sync(
@@ -85,15 +86,10 @@ def _replayed(web: Web, user: User, key: str, question: Question, answer: str) -
     return attempt
 
 
-def grade_and_record(
-    web: Web, user: User, question: Question, answer: str, key: str | None = None
-) -> tuple[dict[str, Any], int, bool]:
-    """Grade ``answer`` and store it as an attempt: (the grade, the attempt's id, replayed).
-
-    With an idempotency ``key`` (a retried request carries the same one) the answer is stored
-    once: a repeat returns the stored grade with ``replayed`` true, without grading again."""
-    from mlcoach.grading import grade_answer
-
+def _check_answer(
+    web: Web, user: User, question: Question, answer: str, key: str | None
+) -> tuple[str | None, Attempt | None]:
+    """The answer's checks before grading: (its idempotency key, the attempt it repeats)."""
     check_text(answer, "answer")
     if not answer.strip():
         raise MlcoachError("the answer is empty: write what you would say to the interviewer")
@@ -101,9 +97,14 @@ def grade_and_record(
     if key is not None:
         earlier = _replayed(web, user, key, question, answer)
         if earlier is not None:
-            return dict(earlier.grade or {}), earlier.id, True
+            return key, earlier
     web.limiter.hit("grade", user.id)
-    grade = grade_answer(question, answer)
+    return key, None
+
+
+def _record(
+    web: Web, user: User, question: Question, answer: str, grade: Grade, key: str | None
+) -> tuple[dict[str, Any], int, bool]:
     try:
         with web.database.session() as session:
             attempt = record_attempt(
@@ -124,6 +125,38 @@ def grade_and_record(
         if earlier is None:
             raise
         return dict(earlier.grade or {}), earlier.id, True
+
+
+def grade_and_record(
+    web: Web, user: User, question: Question, answer: str, key: str | None = None
+) -> tuple[dict[str, Any], int, bool]:
+    """Grade ``answer`` and store it as an attempt: (the grade, the attempt's id, replayed).
+
+    With an idempotency ``key`` (a retried request carries the same one) the answer is stored
+    once: a repeat returns the stored grade with ``replayed`` true, without grading again. The
+    grade comes from the app's grading queue (answers arriving together share a model pass);
+    this thread waits for it."""
+    key, earlier = _check_answer(web, user, question, answer, key)
+    if earlier is not None:
+        return dict(earlier.grade or {}), earlier.id, True
+    grade = web.grading.grade(question, answer)
+    return _record(web, user, question, answer, grade, key)
+
+
+async def grade_and_record_async(
+    web: Web, user: User, question: Question, answer: str, key: str | None = None
+) -> tuple[dict[str, Any], int, bool]:
+    """`grade_and_record` for a request handler: no thread is held while the answer waits for
+    its batch, so a crowd of answers does not use up the threads page views need."""
+    import asyncio
+
+    from starlette.concurrency import run_in_threadpool
+
+    key, earlier = await run_in_threadpool(_check_answer, web, user, question, answer, key)
+    if earlier is not None:
+        return dict(earlier.grade or {}), earlier.id, True
+    grade = await asyncio.wrap_future(web.grading.submit(question, answer))
+    return await run_in_threadpool(_record, web, user, question, answer, grade, key)
 
 
 def attempt_of(web: Web, user: User, attempt_id: int) -> Attempt:

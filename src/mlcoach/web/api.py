@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mlcoach.catalog import Problem, ProblemKind, Question
 from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.grading import GradingBusyError
 from mlcoach.jobs import JobStatus
 from mlcoach.store.models import User
 from mlcoach.web import actions
@@ -55,6 +56,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such thing, or it belongs to another user."},
     413: {"description": "The body or a text field is over its size limit."},
     429: {"description": "Rate limit reached; see Retry-After."},
+    503: {"description": "Too many answers are waiting to be graded; see Retry-After."},
 }
 
 
@@ -297,13 +299,13 @@ async def create_grade(
     web = web_of(request)
     question = web.catalog.question(body.question_id)
     try:
-        grade, attempt_id, replayed = await actions.in_grading_pool(
-            web, actions.grade_and_record, web, user, question, body.answer, idempotency_key
+        grade, attempt_id, replayed = await actions.grade_and_record_async(
+            web, user, question, body.answer, idempotency_key
         )
     except actions.IdempotencyConflict as exc:
         raise HTTPException(422, str(exc)) from None
     except MlcoachError as exc:
-        if isinstance(exc, NotFoundError | RateLimited):
+        if isinstance(exc, NotFoundError | RateLimited | GradingBusyError):
             raise
         raise _user_error(exc) from None
     if replayed:
@@ -349,7 +351,7 @@ def _drill_entry(request: Request, user: User) -> dict[str, Any]:
     entry = web.drills.get(user.id)
     if entry is None:
         entry = {
-            "drill": DrillSession(web.database, user, web.catalog),
+            "drill": DrillSession(web.database, user, web.catalog, grader=web.grading.grade),
             "attempt_id": None,
             "topic": None,
         }

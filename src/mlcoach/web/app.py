@@ -25,6 +25,7 @@ from mlcoach import __version__
 from mlcoach.catalog import Catalog, load_catalog
 from mlcoach.config import Settings, load_settings
 from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.grading import GradingBusyError, GradingQueueClosed
 from mlcoach.jobs import JobEnv, Jobs, open_jobs
 from mlcoach.store import Database
 from mlcoach.web.deps import CsrfRejected, SignInRequired
@@ -91,12 +92,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Requests grade in parallel, one per core (the grading pool): each with one BLAS/OpenMP
-        # thread, or every answer would start as many threads as cores and they would fight.
+        # Answers are graded in batches by one worker (web.grading) with one BLAS/OpenMP thread:
+        # the other core stays free for page views, and no answer starts as many threads as cores
+        # to fight the rest.
         _single_threaded_numerics()
         # The grader's model takes a moment to load: do it now, not on the first answer.
         threading.Thread(target=_warm_grader, name="mlcoach-warm-grader", daemon=True).start()
         yield
+        web.grading.close()
         web.jobs.close()
         if owns_database:
             web.database.dispose()
@@ -194,6 +197,7 @@ _TITLES = {
     413: "Too large",
     422: "Check the form",
     429: "Slow down",
+    503: "Busy",
 }
 
 
@@ -214,6 +218,18 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def rate_limited(request: Request, exc: RateLimited) -> Response:
         response = _error_page(request, 429, str(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(GradingBusyError)
+    async def grading_busy(request: Request, exc: GradingBusyError) -> Response:
+        response = _error_page(request, 503, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(GradingQueueClosed)
+    async def grading_closed(request: Request, exc: GradingQueueClosed) -> Response:
+        response = _error_page(request, 503, str(exc))
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.exception_handler(NotFoundError)

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from mlcoach.catalog import DIFFICULTIES, ROLES, ProblemKind
 from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.grading import GradingBusyError
 from mlcoach.jobs.kinds import anchor as review_anchor
 from mlcoach.store.models import Attempt, User
 from mlcoach.web import accounts, actions
@@ -230,7 +231,7 @@ def _answer_question(request: Request, question_id: str, user: User, form: FormD
     except actions.TooLargeError as exc:
         return _question_form(request, user, question, error=str(exc), status=413)
     except MlcoachError as exc:
-        if isinstance(exc, NotFoundError):
+        if isinstance(exc, NotFoundError | GradingBusyError):
             raise
         return _question_form(request, user, question, error=str(exc), answer=answer, status=400)
     return redirect(f"/attempts/{attempt_id}")
@@ -266,7 +267,9 @@ def _new_drill(request: Request, user: User, topic: str | None) -> dict[str, Any
     from mlcoach.practice import DrillOptions, DrillSession
 
     web = web_of(request)
-    drill = DrillSession(web.database, user, web.catalog, options=DrillOptions(topic=topic))
+    drill = DrillSession(
+        web.database, user, web.catalog, options=DrillOptions(topic=topic), grader=web.grading.grade
+    )
     entry: dict[str, Any] = {"drill": drill, "attempt_id": None, "topic": topic}
     web.drills.put(user.id, entry)
     return entry
@@ -339,6 +342,8 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
                 _grade, attempt_id, _replayed = actions.grade_and_record(
                     web, user, question, answer, key
                 )
+            except GradingBusyError:
+                raise
             except MlcoachError as exc:
                 return _question_form(
                     request, user, question, error=str(exc), answer=answer, status=400
@@ -356,6 +361,8 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
                 )
             web.limiter.hit("grade", user.id)
             drill.submit(answer)
+        except GradingBusyError:
+            raise
         except MlcoachError as exc:
             return render(
                 request,

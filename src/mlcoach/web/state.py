@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from typing import Any
 
 from mlcoach.catalog import Catalog
 from mlcoach.config import Settings
+from mlcoach.grading.queue import MAX_BATCH, GradingQueue
 from mlcoach.jobs import Jobs
 from mlcoach.store import Database
 from mlcoach.web.security import SessionCodec
@@ -63,14 +63,18 @@ class Web:
     auth: bool
     default_user_id: int | None
     drills: DrillRegistry = field(default_factory=DrillRegistry)
-    # Grading is CPU-bound (an embedding model): one at a time per core, so that 50 answers at
-    # once queue here instead of thrashing the CPU and starving page views of threads.
-    grading_slots: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    # Answers are graded by one worker in shared batches (mlcoach.grading.GradingQueue), which
+    # bounds the CPU grading uses and answers "busy" (503) past its length.
+    grading: GradingQueue = field(default_factory=GradingQueue)
+    # Threads that may wait for a grade at once (form posts, drills), apart from the threads page
+    # views use; enough for full batches to form.
+    grading_slots: int = 2 * MAX_BATCH
     _local_user: Any = None
     _grading_limiter: Any = None
 
     def grading_limiter(self) -> Any:
-        """The bounded pool grading runs in (created on the server's event loop, on first use)."""
+        """The bounded pool of threads that wait for grades (made on the server's event loop, on
+        first use)."""
         if self._grading_limiter is None:
             import anyio
 
