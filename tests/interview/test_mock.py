@@ -305,3 +305,31 @@ def test_the_concepts_round_draws_on_the_topics_each_role_is_asked_about(catalog
     # Research interviews ask for derivations, engineering ones for operating models in production.
     assert research["maths"] >= 2 * engineering["maths"]
     assert engineering["mlops"] >= 1.5 * research["mlops"]
+
+
+def test_a_resent_answer_with_the_same_key_is_recorded_once(
+    db: Database, catalog: Catalog, user_id: int, clock: Clock
+) -> None:
+    interview = start(db, catalog, user_id, clock, rounds=["concepts"], minutes=10)
+    interview.begin_round()
+    first = interview.current_prompt()
+    assert first is not None
+    text = good_answer(catalog, first)
+    outcome = interview.answer(text, idempotency_key="form-1")
+    assert outcome.recorded and not outcome.replayed
+    second = interview.current_prompt()
+    assert second is not None and second.index != first.index
+    # The form is sent again (a reload after a lost response): the same outcome, nothing new,
+    # and the next question is still open.
+    again = interview.answer(text, idempotency_key="form-1")
+    assert again.replayed and again.prompt == first and again.score == outcome.score
+    assert interview.current_prompt() == second
+    with pytest.raises(MockError, match="different answer"):
+        interview.answer("something else entirely", idempotency_key="form-1")
+    # A new form (a new key) answers the open question.
+    assert interview.answer(good_answer(catalog, second), idempotency_key="form-2").prompt == second
+    with db.session() as s:
+        keys = s.scalars(select(MockAnswer.idempotency_key)).all()
+        attempts = s.scalars(select(Attempt.question_id).where(Attempt.user_id == user_id)).all()
+    assert sorted(keys) == ["form-1", "form-2"]  # type: ignore[type-var]
+    assert sorted(attempts) == sorted([first.ref, second.ref])  # type: ignore[type-var]

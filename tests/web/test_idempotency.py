@@ -62,3 +62,39 @@ def test_a_resent_answer_form_is_stored_once(on_database: AppFactory, catalog: C
         r'name="idempotency_key" value="([^"]+)"', client.get(f"/questions/{question.id}").text
     )
     assert fresh and fresh.group(1) != key.group(1)
+
+
+def test_a_resent_mock_answer_form_is_recorded_once(on_database: AppFactory) -> None:
+    client = on_database()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/mock").text)
+    assert token
+    started = client.post(
+        "/mock",
+        data={
+            "csrf_token": token.group(1),
+            "role": "data-science",
+            "minutes": "10",
+            "rounds": "concepts",
+        },
+        follow_redirects=False,
+    )
+    session = started.headers["location"]
+    client.post(f"{session}/begin", data={"csrf_token": token.group(1)})
+    page = client.get(session).text
+    prompt_id = re.search(r'name="prompt_id" value="([^"]+)"', page)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert prompt_id and key
+    form = {
+        "csrf_token": token.group(1),
+        "prompt_id": prompt_id.group(1),
+        "idempotency_key": key.group(1),
+        "answer": "regularisation adds a penalty on the weights to the loss",
+    }
+    for _ in range(3):
+        sent = client.post(f"{session}/answer", data=form, follow_redirects=False)
+        assert sent.status_code == 303
+        shown = client.get(session).text
+        # Every copy shows the first answer's outcome, never "already closed".
+        assert "Answer scored" in shown and "already closed" not in shown
+    assert len(_attempts(client)) == 1
+    assert re.search(r'name="prompt_id" value="([^"]+)"', shown).group(1) != prompt_id.group(1)  # type: ignore[union-attr]

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlcoach.catalog import ROLES, Catalog, Problem, Question, Scenario
@@ -130,6 +131,8 @@ class AnswerOutcome:
     timed_out: bool
     retry: bool = False  # a coding submission that failed; another one may be sent
     message: str | None = None
+    # The answer had been recorded already under the same idempotency key: this is that outcome.
+    replayed: bool = False
 
 
 # --- Planning the rounds (pure functions of the catalog, the user's history and a seeded RNG) ----
@@ -539,8 +542,59 @@ class MockInterview:
 
     # --- answering -----------------------------------------------------------------------------
 
-    def answer(self, text: str) -> AnswerOutcome:
-        """Grade (or judge) ``text`` as the answer to the current prompt and commit it at once."""
+    def answer(self, text: str, idempotency_key: str | None = None) -> AnswerOutcome:
+        """Grade (or judge) ``text`` as the answer to the current prompt and commit it at once.
+
+        With an ``idempotency_key`` (a resent form carries the same one) the answer is recorded
+        once: a repeat gets the first outcome back, marked ``replayed``, without grading again."""
+        if idempotency_key is not None:
+            earlier = self.answered_with(idempotency_key, text)
+            if earlier is not None:
+                return earlier
+        try:
+            return self._answer(text, idempotency_key)
+        except IntegrityError:
+            # The same key arrived twice at once: the unique constraint kept the first copy.
+            earlier = self.answered_with(idempotency_key, text) if idempotency_key else None
+            if earlier is None:
+                raise
+            return earlier
+
+    def answered_with(self, idempotency_key: str, text: str | None = None) -> AnswerOutcome | None:
+        """The outcome of the answer recorded under ``idempotency_key`` in this interview, if any.
+
+        Raises `MockError` when ``text`` is given and differs from the recorded answer's."""
+        with self.db.session() as s:
+            found = s.scalars(
+                select(MockAnswer)
+                .join(MockRound)
+                .where(
+                    MockRound.session_id == self.id, MockAnswer.idempotency_key == idempotency_key
+                )
+            ).first()
+            if found is None:
+                return None
+            if text is not None and found.text != text:
+                raise MockError(
+                    "this form was already sent with a different answer; reload the page"
+                )
+            row = found.mock_round
+            state = _round_state(row)
+            prompt = next(p for p in state.prompts if p.index == found.prompt_index)
+            closed = state.closed
+            result = found.result
+            return AnswerOutcome(
+                prompt,
+                True,
+                found.score,
+                result,
+                closed,
+                row.status == "timed-out",
+                prompt.kind == "coding" and not (result or {}).get("accepted") and not closed,
+                replayed=True,
+            )
+
+    def _answer(self, text: str, idempotency_key: str | None) -> AnswerOutcome:
         submitted = self._now()
         state = self.current_round()
         if state is None:
@@ -569,6 +623,12 @@ class MockInterview:
         score, result, message, judge_down = self._evaluate(prompt, text)
         graded = self._now()
         with self.db.session() as s:
+            if idempotency_key is not None:
+                # A copy of this answer sent at the same moment was recorded while this one was
+                # being graded.
+                earlier = self.answered_with(idempotency_key, text)
+                if earlier is not None:
+                    return earlier
             row = self._open_round(s)
             if row is None or row.position != state.position:
                 raise MockError("this round closed while the answer was being graded")
@@ -588,6 +648,7 @@ class MockInterview:
                     result=result,
                     elapsed_seconds=round(used, 1),
                     answered_at=submitted,
+                    idempotency_key=idempotency_key,
                 )
             )
             # Grading and judging time is the machine's, not the candidate's.

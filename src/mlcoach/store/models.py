@@ -267,7 +267,12 @@ class MockAnswer(Base):
     """One answer (or code submission, or a skip) given to one prompt of a mock round."""
 
     __tablename__ = "mock_answers"
-    __table_args__ = (Index("ix_mock_answers_round_prompt", "round_id", "prompt_index"),)
+    __table_args__ = (
+        Index("ix_mock_answers_round_prompt", "round_id", "prompt_index"),
+        # A resent answer form (double click, reload after a lost response) carries the same key:
+        # the second copy cannot be stored, even when both arrive at once.
+        UniqueConstraint("round_id", "idempotency_key", name="uq_mock_answers_round_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("mock_rounds.id", ondelete="CASCADE"))
@@ -280,6 +285,7 @@ class MockAnswer(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     elapsed_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True, default=None)
 
     mock_round: Mapped[MockRound] = relationship(back_populates="answers")
 

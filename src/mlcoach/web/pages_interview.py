@@ -19,9 +19,11 @@ from starlette.datastructures import FormData, UploadFile
 from mlcoach.catalog import ROLES
 from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.store.models import User
+from mlcoach.web.actions import check_idempotency_key
 from mlcoach.web.deps import checked_form, page_user, session_of, web_of
 from mlcoach.web.downloads import download
 from mlcoach.web.pages import flash, redirect, render
+from mlcoach.web.state import Web
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,10 +88,11 @@ def _float(value: str, what: str) -> float:
 # --- mock interviews -----------------------------------------------------------------------------
 
 
-def _mock_services() -> Any:
+def _mock_services(web: Web) -> Any:
     from mlcoach.interview import MockServices
 
-    return MockServices()
+    # Answers go through the app's grading queue, batched with everyone else's.
+    return MockServices(grader=web.grading)
 
 
 def _interview(request: Request, user: User, session_id: int) -> Any:
@@ -97,7 +100,7 @@ def _interview(request: Request, user: User, session_id: int) -> Any:
     from mlcoach.interview import MockInterview
 
     web = web_of(request)
-    interview = MockInterview(web.database, web.catalog, session_id, services=_mock_services())
+    interview = MockInterview(web.database, web.catalog, session_id, services=_mock_services(web))
     if interview.user_id != user.id:
         raise NotFoundError(f"no mock interview with id {session_id}")
     return interview
@@ -176,7 +179,7 @@ async def mock_start(request: Request, form: FormData = Depends(checked_form)) -
                 minutes=_int(minutes, "length in minutes"),
                 project=project or None,
                 rounds=rounds,
-                services=_mock_services(),
+                services=_mock_services(web),
             )
         )
     except MlcoachError as exc:
@@ -255,6 +258,14 @@ async def mock_action(
         elif action == "answer":
             text = _field(form, "answer")
             prompt_id = _field(form, "prompt_id")
+            # The form's one-time key: a resent form (double click, reload after a lost response)
+            # is recorded once and shows the first outcome, even after the question has closed.
+            key = check_idempotency_key(_field(form, "idempotency_key") or None)
+            if key is not None:
+                earlier = await run_in_threadpool(interview.answered_with, key, text)
+                if earlier is not None:
+                    flash(request, _outcome_message(earlier))
+                    return redirect(target)
             current = await run_in_threadpool(interview.current_prompt)
             if current is not None and prompt_id and current.id != prompt_id:
                 flash(request, "That question was already closed; here is the current one.")
@@ -262,7 +273,7 @@ async def mock_action(
             if not text.strip():
                 raise MlcoachError("the answer is empty: write what you would say, or skip")
             web_of(request).limiter.hit("grade", user.id)
-            outcome = await run_in_threadpool(interview.answer, text)
+            outcome = await run_in_threadpool(interview.answer, text, key)
             flash(request, _outcome_message(outcome))
         elif action == "skip":
             await run_in_threadpool(interview.skip)
@@ -278,7 +289,7 @@ async def mock_action(
             web = web_of(request)
             await run_in_threadpool(
                 lambda: MockInterview.resume(
-                    web.database, web.catalog, user.id, session_id, services=_mock_services()
+                    web.database, web.catalog, user.id, session_id, services=_mock_services(web)
                 )
             )
         else:
