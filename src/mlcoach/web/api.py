@@ -56,6 +56,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such thing, or it belongs to another user."},
     413: {"description": "The body or a text field is over its size limit."},
     429: {"description": "Rate limit reached; see Retry-After."},
+}
+# Routes that grade an answer: the grading queue may be full.
+GRADING_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
     503: {"description": "Too many answers are waiting to be graded; see Retry-After."},
 }
 
@@ -279,7 +283,7 @@ def get_question(
     return _question(web_of(request).catalog.question(question_id), include_answer)
 
 
-@router.post("/grades", response_model=GradeOut, status_code=201, responses=ERRORS)
+@router.post("/grades", response_model=GradeOut, status_code=201, responses=GRADING_ERRORS)
 async def create_grade(
     body: GradeIn,
     request: Request,
@@ -381,7 +385,9 @@ def drill_next(request: Request, user: User = Depends(api_user)) -> DrillCardOut
         return DrillCardOut(done=False, question=_question(item.question), is_new=item.is_new)
 
 
-@router.post("/drills/answer", response_model=DrillAnswerOut, status_code=201, responses=ERRORS)
+@router.post(
+    "/drills/answer", response_model=DrillAnswerOut, status_code=201, responses=GRADING_ERRORS
+)
 async def drill_answer(
     body: DrillAnswerIn, request: Request, user: User = Depends(api_user)
 ) -> DrillAnswerOut:
