@@ -36,7 +36,8 @@ log = logging.getLogger("mlcoach.grading")
 MAX_BATCH = 16
 # Long enough for answers sent in the same instant to meet, far below what a person notices.
 MAX_WAIT = 0.004
-MAX_PENDING = 200
+# Past this many answers waiting (several seconds of grading), a new one is refused at once.
+MAX_PENDING = 100
 
 
 class GradingBusyError(MlcoachError):
