@@ -122,8 +122,10 @@ def test_closing_grades_what_was_queued_and_refuses_what_comes_after(
     release.set()
     queue.close()
     assert [f.result(timeout=1).question_id for f in queued] == [q.id for q, _ in items]
-    with pytest.raises(GradingQueueClosed):
+    with pytest.raises(GradingQueueClosed) as closed:
         queue.submit(*items[0])
+    # Callers treat it as busy: the web answers 503 with Retry-After.
+    assert isinstance(closed.value, GradingBusyError) and closed.value.retry_after >= 1
 
 
 def test_a_grader_that_cannot_load_tells_every_waiting_caller_why(catalog: Catalog) -> None:

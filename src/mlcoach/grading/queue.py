@@ -52,8 +52,13 @@ class GradingBusyError(MlcoachError):
         )
 
 
-class GradingQueueClosed(MlcoachError):
-    """The queue was closed (the server is stopping) before this answer was graded."""
+class GradingQueueClosed(GradingBusyError):
+    """The queue is closed (the server is stopping): like busy, the answer can be sent again."""
+
+    def __init__(self) -> None:
+        MlcoachError.__init__(self, "the grader is shutting down; send the answer again shortly")
+        self.pending = 0
+        self.retry_after = 5
 
 
 @dataclass
@@ -114,7 +119,7 @@ class GradingQueue:
         future: Future[Grade] = Future()
         with self._cond:
             if self._closed:
-                raise GradingQueueClosed("the grader is shutting down; send the answer again")
+                raise GradingQueueClosed()
             pending = len(self._items)
             if pending >= self.max_pending:
                 raise GradingBusyError(pending, pending * self._per_answer)

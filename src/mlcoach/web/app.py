@@ -25,7 +25,7 @@ from mlcoach import __version__
 from mlcoach.catalog import Catalog, load_catalog
 from mlcoach.config import Settings, load_settings
 from mlcoach.errors import MlcoachError, NotFoundError
-from mlcoach.grading import GradingBusyError, GradingQueueClosed
+from mlcoach.grading import GradingBusyError
 from mlcoach.jobs import JobEnv, Jobs, open_jobs
 from mlcoach.store import Database
 from mlcoach.web.deps import CsrfRejected, SignInRequired
@@ -220,16 +220,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
+    # Also GradingQueueClosed: a server stopping asks for the answer again, like a full queue.
     @app.exception_handler(GradingBusyError)
     async def grading_busy(request: Request, exc: GradingBusyError) -> Response:
         response = _error_page(request, 503, str(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-
-    @app.exception_handler(GradingQueueClosed)
-    async def grading_closed(request: Request, exc: GradingQueueClosed) -> Response:
-        response = _error_page(request, 503, str(exc))
-        response.headers["Retry-After"] = "5"
         return response
 
     @app.exception_handler(NotFoundError)
