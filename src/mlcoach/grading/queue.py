@@ -124,7 +124,7 @@ class GradingQueue:
             if pending >= self.max_pending:
                 raise GradingBusyError(pending, pending * self._per_answer)
             self._items.append(_Item(question, answer, future))
-            if self._worker is None:
+            if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._worker.start()
             self._cond.notify()
@@ -163,7 +163,15 @@ class GradingQueue:
             batch = self._next_batch()
             if batch is None:
                 return
-            self._grade_batch(batch)
+            try:
+                self._grade_batch(batch)
+            except BaseException as exc:
+                # The worker is going down (an interpreter exit, a bug): no caller may wait on it
+                # for ever.
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(exc)
+                raise
 
     def _next_batch(self) -> list[_Item] | None:
         with self._cond:
