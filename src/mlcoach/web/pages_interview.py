@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from mlcoach.catalog import ROLES
-from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.errors import MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.store.models import User
 from mlcoach.web.deps import checked_form, page_user, session_of, web_of
 from mlcoach.web.downloads import download
@@ -270,8 +270,7 @@ async def mock_action(
             if current is not None and prompt_id and current.id != prompt_id:
                 flash(request, "That question was already closed; here is the current one.")
                 return redirect(target)
-            if not text.strip():
-                raise MlcoachError("the answer is empty: write what you would say, or skip")
+            refuse_empty_answer(text)
             web_of(request).limiter.hit("grade", user.id)
             outcome = await run_in_threadpool(interview.answer, text)
             flash(request, _outcome_message(outcome))
