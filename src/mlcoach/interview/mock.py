@@ -177,10 +177,11 @@ def plan_concepts(
     mastery: dict[str, float],
     history: dict[str, float],
 ) -> list[Prompt]:
-    """Questions for the role, one per topic, drawn with more weight on important and weak topics
-    and on questions the user has not answered well before."""
+    """Questions for the role, one per technical topic, drawn with more weight on important and
+    weak topics and on questions the user has not answered well before."""
     n = prompts_for("concepts", seconds)
-    pool = [q for q in catalog.questions.values() if role in q.roles]
+    technical = {slug for slug, topic in catalog.topics.items() if topic.kind == "technical"}
+    pool = [q for q in catalog.questions.values() if role in q.roles and q.topic in technical]
     roles = roles_table()
     by_topic: dict[str, list[Question]] = {}
     for q in pool:
