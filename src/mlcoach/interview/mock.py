@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mlcoach.catalog import ROLES, Catalog, Problem, Question, Scenario
-from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.errors import MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.interview.data import fact_finding_table, roles_table
 from mlcoach.interview.deepdive import (
     DeepDiveQuestion,
@@ -177,10 +177,11 @@ def plan_concepts(
     mastery: dict[str, float],
     history: dict[str, float],
 ) -> list[Prompt]:
-    """Questions for the role, one per topic, drawn with more weight on important and weak topics
-    and on questions the user has not answered well before."""
+    """Questions for the role, one per technical topic, drawn with more weight on important and
+    weak topics and on questions the user has not answered well before."""
     n = prompts_for("concepts", seconds)
-    pool = [q for q in catalog.questions.values() if role in q.roles]
+    technical = {slug for slug, topic in catalog.topics.items() if topic.kind == "technical"}
+    pool = [q for q in catalog.questions.values() if role in q.roles and q.topic in technical]
     roles = roles_table()
     by_topic: dict[str, list[Question]] = {}
     for q in pool:
@@ -540,7 +541,9 @@ class MockInterview:
     # --- answering -----------------------------------------------------------------------------
 
     def answer(self, text: str) -> AnswerOutcome:
-        """Grade (or judge) ``text`` as the answer to the current prompt and commit it at once."""
+        """Grade (or judge) ``text`` as the answer to the current prompt and commit it at once.
+
+        An empty ``text`` raises EmptyAnswerError: nothing is graded or recorded (skip instead)."""
         submitted = self._now()
         state = self.current_round()
         if state is None:
@@ -548,6 +551,7 @@ class MockInterview:
         prompt = state.open_prompt()
         if prompt is None:  # pragma: no cover - a round with no open prompt is closed
             raise MockError("the current round has nothing left to answer")
+        refuse_empty_answer(text)
         limit = MAX_CODE_CHARS if prompt.kind == "coding" else MAX_ANSWER_CHARS
         if len(text) > limit:
             raise MockError(f"the answer has {len(text):,} characters; the limit is {limit:,}")
