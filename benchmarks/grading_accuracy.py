@@ -1,34 +1,38 @@
-"""How well grades agree with human graders on a public set of real short answers.
+"""How well grades agree with human graders on public sets of real short answers.
 
-    MLCOACH_GRADING_DATA=/path/to/semeval .venv/bin/python benchmarks/grading_accuracy.py [--fit]
+    MLCOACH_GRADING_DATA=/path/to/semeval MLCOACH_GRADING_MOHLER=/path/to/mohler.csv \
+        .venv/bin/python benchmarks/grading_accuracy.py [--fit]
 
-Data: SemEval-2013 Task 7 (Dzikovska et al., "The Joint Student Response Analysis and 8th
-Recognizing Textual Entailment Challenge"; SciEntsBank and Beetle, CC-BY-SA), answers written by
-school and university students and labelled by trained annotators. Nobody on this project wrote or
-saw it before the grader was built; it is never committed. Get it with
+Two public sets, never committed, nobody on this project wrote or saw them before the grader was
+built (either variable may be left unset; the script reports the sets it is given):
 
-    git clone https://github.com/myrosia/semeval-2013-task7 && cd semeval-2013-task7 \
-        && unzip semeval-3way.zip -d semeval     # (or semeval-5way.zip where available)
+- ``MLCOACH_GRADING_MOHLER``: Mohler, Bunescu & Mihalcea (2011), the "Texas" set: 2,273 answers by
+  university students to 81 data-structures questions in 12 assignments, each graded 0-5 by two
+  people (the mean is used). A CSV with the columns id, question, desired_answer, student_answer,
+  score_avg, e.g. ``dataset/mohler_dataset_edited.csv`` of
+  https://github.com/VivekHaridas-01/Automatic-Short-Answer-Grading. Tuned on assignments 1-6,
+  reported on assignments 7-12 (questions the fit never saw).
+- ``MLCOACH_GRADING_DATA``: SemEval-2013 Task 7 (Dzikovska et al.; SciEntsBank and Beetle,
+  CC-BY-SA), school and university students' answers labelled by trained annotators. Get it with
+  ``git clone https://github.com/myrosia/semeval-2013-task7 && unzip semeval-3way.zip -d semeval``
+  and point the variable at the unzipped folder (the one holding ``training/`` and ``test/``).
+  Tuned on the training split, reported on the unseen-questions test split.
 
-and point MLCOACH_GRADING_DATA at the unzipped folder (the one holding ``training/`` and
-``test/``, or ``train/`` and ``test-unseen-questions/`` for the 5-way release).
+A Mohler question becomes a mlcoach question with its desired answer as the model answer and each
+of its sentences a key point (one-line model answers with one key point, as users write them). A
+SemEval question's reference answers together are the model answer and each (up to seven) a key
+point; Beetle's several reference answers are alternatives, so an answer matching any one is right.
+SemEval's labels are categories mapped to 0-5 (documented in docs/grading.md): correct 5,
+partially_correct_incomplete 3, contradictory 1, irrelevant 0, non_domain 0, and in the 3-way
+release "incorrect" (partial, irrelevant and non-domain answers together) 2. Its bias therefore
+depends on that mapping; Mohler's does not.
 
-Each SemEval question becomes a mlcoach question: its text is the prompt, its reference answers
-together the model answer and each reference answer (up to seven) a key point; Beetle's several
-reference answers are alternatives, so an answer matching any one of them is right (the score
-weights fitted on the training split learn how much the best-matched point counts).
-
-Labels are categories; they are mapped to the 0-5 scale of a grade as follows (documented in
-docs/grading.md): correct 5, partially_correct_incomplete 3, contradictory 1, irrelevant 0,
-non_domain 0; in the 3-way release "incorrect" (partial, irrelevant and non-domain answers
-together, two thirds of them partial in the 5-way training data) is 2.
-
-Splits: ``--fit`` fits the engine's score combination (mlcoach.grading.calibration.SCORE_*) on the
-training split; every figure printed is on the unseen-questions test split (questions the fit never
-saw). For every backend and for two baselines (TF-IDF cosine and raw MiniLM cosine between the
-whole answer and the best reference answer) it prints Pearson r, Spearman rho, RMSE of a linear
-fit cross-validated by question (5 folds), mean bias of the 0-5 score against the human mean
-(backends only: the baselines have no 0-5 scale), and answers per second.
+``--fit`` fits the engine's score weights (mlcoach.grading.calibration) on the tuning parts of both
+sets, each set weighing the same. Every figure printed is on the reporting parts. For every
+backend, for the previous coverage-only score and for two baselines (TF-IDF cosine and raw MiniLM
+cosine between the whole answer and the best reference) it prints Pearson r, Spearman rho, RMSE of
+a linear fit cross-validated by question (5 folds), mean bias of the 0-5 score against the human
+mean (the baselines have no 0-5 scale) and answers per second.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ from mlcoach.catalog.models import Question
 from mlcoach.grading.grader import Grader, load_grader
 
 DATA_ENV = "MLCOACH_GRADING_DATA"
+MOHLER_ENV = "MLCOACH_GRADING_MOHLER"
+MOHLER_TUNING_ASSIGNMENTS = 6  # assignments 1-6 tune, 7-12 report
 SCALE = {
     "correct": 5.0,
     "partially_correct_incomplete": 3.0,
@@ -125,6 +131,44 @@ def load_split(root: Path, split: str) -> list[Item]:
     return items
 
 
+def load_mohler(path: Path, part: str) -> list[Item]:
+    """``part`` is "tune" (assignments 1-6) or "report" (assignments 7-12)."""
+    import csv
+
+    from mlcoach.grading.sentences import split_sentences
+
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    by_question: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_question.setdefault(row["id"].strip(), []).append(row)
+    items = []
+    for qid, answers in by_question.items():
+        tuning = int(qid.split(".")[0]) <= MOHLER_TUNING_ASSIGNMENTS
+        if tuning != (part == "tune"):
+            continue
+        reference = " ".join(answers[0]["desired_answer"].split())
+        if not reference.endswith((".", "!", "?")):
+            reference += "."
+        points = list(dict.fromkeys(_clip(s, 10, 200) for s in split_sentences(reference)))[:7]
+        question = Question(
+            id=_slug(f"mohler {qid}"),
+            topic="mohler",
+            subtopic="mohler",
+            difficulty="medium",
+            roles=("research",),
+            prompt=_clip(answers[0]["question"], 15, 600),
+            answer=_clip(reference, 10, 10_000),
+            key_points=tuple(points or [_clip(reference, 10, 200)]),  # type: ignore[arg-type]
+        )
+        items += [
+            Item(question, a["student_answer"].strip(), float(a["score_avg"]), qid)
+            for a in answers
+            if a["student_answer"].strip()
+        ]
+    return items
+
+
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
     if np.std(x) == 0 or np.std(y) == 0:
         return 0.0
@@ -192,25 +236,24 @@ def grade_all(grader: Grader, items: Sequence[Item]) -> np.ndarray:
     return np.array([g.score for g in grades])
 
 
-def report(items: Sequence[Item]) -> None:
+def report(name: str, items: Sequence[Item]) -> None:
     y = np.array([i.human for i in items])
     groups = [i.group for i in items]
     n_questions = len(set(groups))
     print(
-        f"unseen-questions split: {len(items)} answers to {n_questions} questions; "
+        f"\n{name}: {len(items)} answers to {n_questions} questions; "
         f"human mean {y.mean():.2f} (0-5 scale)"
     )
     rows: list[tuple[str, np.ndarray, float, bool]] = []
-    from dataclasses import replace as with_calibration
+    from dataclasses import replace
 
-    from mlcoach.grading.calibration import LEXICAL_FITTED, SEMANTIC_FITTED
-
-    for name in ("semantic", "lexical"):
-        grader = load_grader(name)
-        fitted = with_calibration(
-            grader, calibration=SEMANTIC_FITTED if name == "semantic" else LEXICAL_FITTED
-        )
-        for label, g in ((f"mlcoach {name}", grader), (f"mlcoach {name} fitted", fitted)):
+    for backend in ("semantic", "lexical"):
+        grader = load_grader(backend)
+        coverage_only = replace(grader, calibration=replace(grader.calibration, score_weights=None))
+        for label, g in (
+            (f"mlcoach {backend}", grader),
+            (f"{backend}, coverage only", coverage_only),
+        ):
             rows.append((label, *timed(lambda g=g: grade_all(g, items), len(items)), True))
     rows.append(
         ("TF-IDF cosine (baseline)", *timed(lambda: tfidf_cosine(items), len(items)), False)
@@ -219,13 +262,13 @@ def report(items: Sequence[Item]) -> None:
         ("MiniLM cosine (baseline)", *timed(lambda: embedding_cosine(items), len(items)), False)
     )
     print(f"{'grader':<26} {'r':>6} {'rho':>6} {'RMSE':>6} {'bias':>6} {'ans/s':>7}")
-    for name, scores, rate, scaled in rows:
+    for label, scores, rate, scaled in rows:
         bias = f"{scores.mean() - y.mean():+6.2f}" if scaled else "     -"
         print(
-            f"{name:<26} {pearson(scores, y):6.3f} {spearman(scores, y):6.3f} "
+            f"{label:<26} {pearson(scores, y):6.3f} {spearman(scores, y):6.3f} "
             f"{cv_rmse(scores, y, groups):6.3f} {bias} {rate:7.1f}"
         )
-    best_baseline = max(pearson(s, y) for n, s, _, b in rows if not b)
+    best_baseline = max(pearson(s, y) for _, s, _, b in rows if not b)
     for label, scores, _, scaled in rows:
         if scaled:
             print(f"{label} minus best baseline: {pearson(scores, y) - best_baseline:+.3f} in r")
@@ -236,25 +279,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fit", action="store_true", help="fit the score combination on train")
     parser.add_argument("--limit", type=int, default=0, help="grade only the first N answers")
     args = parser.parse_args(argv)
-    location = os.environ.get(DATA_ENV)
-    if not location or not Path(location).expanduser().is_dir():
+    semeval = os.environ.get(DATA_ENV)
+    mohler = os.environ.get(MOHLER_ENV)
+    semeval_root = Path(semeval).expanduser() if semeval else None
+    mohler_csv = Path(mohler).expanduser() if mohler else None
+    problems = []
+    if semeval_root is not None and not (semeval_root / "training").is_dir():
+        problems.append(f"{DATA_ENV}={semeval}: no training/ folder there (unzip semeval-3way.zip)")
+    if mohler_csv is not None and not mohler_csv.is_file():
+        problems.append(f"{MOHLER_ENV}={mohler}: no such file")
+    if problems or (semeval_root is None and mohler_csv is None):
         print(
-            f"Set {DATA_ENV} to the unzipped SemEval-2013 Task 7 data: git clone "
-            "https://github.com/myrosia/semeval-2013-task7, unzip semeval-3way.zip (see this "
-            "script's docstring).",
+            "\n".join(problems)
+            or f"Set {MOHLER_ENV} to the Mohler CSV and/or {DATA_ENV} to the unzipped SemEval-2013 "
+            "Task 7 data; this script's docstring says where to get them.",
             file=sys.stderr,
         )
         return 2
-    root = Path(location).expanduser()
     if args.fit:
         from fit_grading import fit
 
-        fit(load_split(root, "train"))
+        tuning = {}
+        if semeval_root is not None:
+            tuning["SemEval-2013 training split"] = load_split(semeval_root, "train")
+        if mohler_csv is not None:
+            tuning["Mohler assignments 1-6"] = load_mohler(mohler_csv, "tune")
+        fit(tuning)
         return 0
-    items = load_split(root, "unseen-questions")
-    if args.limit:
-        items = items[: args.limit]
-    report(items)
+    reported = {}
+    if mohler_csv is not None:
+        reported["Mohler assignments 7-12 (unseen questions)"] = load_mohler(mohler_csv, "report")
+    if semeval_root is not None:
+        reported["SemEval-2013 unseen questions"] = load_split(semeval_root, "unseen-questions")
+    for name, items in reported.items():
+        report(name, items[: args.limit] if args.limit else items)
     return 0
 
 

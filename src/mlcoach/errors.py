@@ -19,3 +19,18 @@ class ContentError(MlcoachError):
 
 class StorageError(MlcoachError):
     """The database cannot be opened, migrated or written."""
+
+
+class EmptyAnswerError(MlcoachError):
+    """An answer with nothing in it. It is refused before grading: a blank is not an attempt, so it
+    is neither scored nor stored (nor, in a drill, rated)."""
+
+    def __init__(self) -> None:
+        super().__init__("an empty answer is not graded; type your answer or skip")
+
+
+def refuse_empty_answer(text: str) -> str:
+    """``text`` itself, or EmptyAnswerError when it is empty or only whitespace."""
+    if not text.strip():
+        raise EmptyAnswerError()
+    return text

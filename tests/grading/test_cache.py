@@ -14,6 +14,7 @@ from mlcoach.grading.calibration import SEMANTIC
 from mlcoach.grading.embeddings import CountingEncoder, EmbeddingCache
 from mlcoach.grading.grader import Grader as GraderClass
 from mlcoach.grading.sentences import split_answer, split_sentences
+from mlcoach.grading.text import without_question_words
 
 ANSWER = (
     "The training set fits the parameters. The validation set is for choosing "
@@ -25,7 +26,10 @@ def _references(question: Question) -> int:
     """Key points, misconceptions, the prompt and the model answer (whole and sentence by sentence)."""
     texts = {k.text for k in question.key_points} | set(question.misconceptions)
     texts |= {question.prompt, question.answer, *split_sentences(question.answer)[:20]}
-    return len(texts)
+    # ...and what the model answer and each key point add to the question's own words.
+    for reference in (question.answer, *(k.text for k in question.key_points)):
+        texts.add(without_question_words(reference, question.prompt))
+    return len(texts - {""})
 
 
 def _counting_grader(semantic: Grader, folder: Path | None) -> tuple[GraderClass, CountingEncoder]:
@@ -42,11 +46,11 @@ def test_grading_embeds_only_the_answer_once_key_points_are_cached(
     question = catalog.question("splits-why-three-sets")
     units = len(split_answer(ANSWER).units)
     grader.grade(question, ANSWER)
-    # The answer's sentences and the answer as a whole.
-    assert counting.texts_encoded == _references(question) + units + 1
+    # The answer's sentences, the answer as a whole and what it adds to the question's words.
+    assert counting.texts_encoded == _references(question) + units + 2
     counting.texts_encoded = 0
     grader.grade(question, ANSWER + " It must stay untouched.")
-    assert counting.texts_encoded == units + 2
+    assert counting.texts_encoded == units + 3
 
 
 def test_the_disk_cache_serves_a_new_process(
@@ -62,7 +66,7 @@ def test_the_disk_cache_serves_a_new_process(
     # A fresh cache on the same folder stands for the next run of `mlcoach answer`.
     second, counting = _counting_grader(semantic, tmp_path)
     assert second.grade(question, ANSWER) == expected
-    assert counting.texts_encoded == len(split_answer(ANSWER).units) + 1
+    assert counting.texts_encoded == len(split_answer(ANSWER).units) + 2
 
 
 def test_cache_keys_depend_on_model_and_text(semantic: Grader, tmp_path: Path) -> None:

@@ -124,14 +124,17 @@ def test_answer_errors_are_one_line(run_cli: CliRunner, tmp_path: Path) -> None:
     assert "Traceback" not in unknown.stderr + both.stderr + missing.stderr + forced.stderr
 
 
-def test_an_empty_answer_is_graded_zero_and_kept(
+def test_an_empty_answer_is_refused_and_not_kept(
     run_cli: CliRunner, isolated_data_dir: Path
 ) -> None:
-    result = run_cli("answer", QUESTION, "--text", "   ")
-    assert result.returncode == 0, result.stderr
-    assert "Score 0.0 / 5" in result.stdout
-    assert "The answer is empty, so it scores 0." in result.stdout
-    assert _attempts(isolated_data_dir)[0][2] == 0.0
+    typed = run_cli("answer", QUESTION, "--text", "   ")
+    piped = run_cli("answer", QUESTION, input=" \n\t\n")
+    for result in (typed, piped):
+        assert result.returncode == 2
+        assert "an empty answer is not graded; type your answer or skip" in result.stderr
+        assert "Score" not in result.stdout and "Traceback" not in result.stderr
+    assert run_cli("answer", QUESTION, "--text", GOOD).returncode == 0
+    assert [answer for _q, answer, _s, _g in _attempts(isolated_data_dir)] == [GOOD]
 
 
 def test_the_lexical_grader_can_be_forced_and_says_so(run_cli: CliRunner) -> None:

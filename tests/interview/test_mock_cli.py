@@ -10,7 +10,7 @@ import yaml
 from mlcoach.catalog import Catalog
 from mlcoach.config import load_settings
 from mlcoach.interview import MockInterview, MockServices
-from mlcoach.store import Database
+from mlcoach.store import Database, list_attempts
 
 from ..conftest import CliRunner
 
@@ -131,3 +131,54 @@ def test_mistakes_on_the_command_line_are_one_line_errors(
 
     result = run_cli("mock", "--role", "chef", "--answers", str(bad))
     assert result.returncode == 2
+
+
+def test_an_empty_scripted_answer_is_refused_before_the_interview_starts(
+    run_cli: CliRunner, tmp_path: Path
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        yaml.safe_dump({"concepts": ["The validation set tunes hyperparameters.", "  "]}),
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "mock", "--role", "engineering", "--minutes", "20", "--rounds", "concepts",
+        "--answers", str(answers), "--seed", "1",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "concepts answer #2" in result.stderr
+    assert "an empty answer is not graded; type your answer or skip" in result.stderr
+    assert "Traceback" not in result.stderr
+    # Nothing was graded or stored: no session was started, no attempt kept.
+    assert json.loads(run_cli("mock", "list", "--json").stdout) == []
+    db = Database(load_settings().database_url)
+    with db.session() as session:
+        assert list_attempts(session, db.default_user()) == []
+    db.dispose()
+
+
+def test_the_concepts_round_asks_no_behavioural_question(
+    run_cli: CliRunner, tmp_path: Path, catalog: Catalog
+) -> None:
+    # Four hours of concepts is room for one question from every topic of the role.
+    answers = tmp_path / "skips.yaml"
+    answers.write_text(yaml.safe_dump({"concepts": [":skip"] * 40}), encoding="utf-8")
+    behavioural = [
+        q.prompt for q in catalog.questions.values() if catalog.topics[q.topic].kind != "technical"
+    ]
+    assert behavioural  # the shipped curriculum has a behavioural topic
+    technical = {
+        q.topic
+        for q in catalog.questions.values()
+        if "engineering" in q.roles and catalog.topics[q.topic].kind == "technical"
+    }
+    for seed in ("1", "2"):
+        out = tmp_path / f"transcript-{seed}.md"
+        result = run_cli(
+            "mock", "--role", "engineering", "--minutes", "240", "--rounds", "concepts",
+            "--answers", str(answers), "--seed", seed, "--transcript", str(out), "--json",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        text = out.read_text(encoding="utf-8")
+        assert f"0 of {len(technical)} answered" in text
+        assert not [prompt for prompt in behavioural if prompt in text]

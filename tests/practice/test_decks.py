@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import textwrap
 from pathlib import Path
 
@@ -351,3 +352,51 @@ def test_the_import_command_lists_every_problem_and_writes_nothing(
     assert "2 question(s) imported" in done.stdout
     catalog = load_catalog([isolated_data_dir / "decks"])
     assert catalog.question("team-feature-store-why").topic == "ml-engineering"
+
+
+def test_content_check_reads_each_deck_by_its_format_and_reports_only_its_problems(
+    run_cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    isolated_data_dir: Path,
+) -> None:
+    folder = tmp_path / "team"
+    folder.mkdir()
+    cohort = csv_row(
+        "team-cohort-dashboard",
+        topic="astrology",
+        prompt="What does our cohort churn dashboard show first, and what is it for?",
+        key_points=" | ".join(OTHER_POINTS),
+    )
+    deck = write(folder, "team.csv", csv_deck([csv_row("team-churn-log-loss-csv"), cohort]))
+    notes = write(folder, "team.md", MARKDOWN)
+    # A broken deck in the deck folder is context for the check, not what was asked about.
+    (isolated_data_dir / "decks").mkdir(parents=True)
+    (isolated_data_dir / "decks" / "broken.yaml").write_text("questions: [unclosed\n")
+
+    result = run_cli("content", "check", str(deck), str(notes), "--json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["files"] == [str(deck), str(notes)]
+    assert data["counts"]["questions"] == 4 and data["counts"]["problems"] == 0
+    # Each problem at its own file and line (a CSV row's, a Markdown field's), the decks checked
+    # with each other and the shipped curriculum.
+    topic, duplicate = data["issues"]
+    assert (topic["file"], topic["line"], topic["field"]) == (
+        str(deck),
+        3,
+        "questions[team-cohort-dashboard].topic",
+    )
+    assert topic["message"].startswith("unknown topic 'astrology'")
+    assert (duplicate["file"], duplicate["line"]) == (str(notes), 11)
+    assert f"near-duplicate of 'team-churn-log-loss-csv' at {deck}:2" in duplicate["message"]
+
+    printed = run_cli("content", "check", str(folder))  # a folder: every deck file in it
+    assert printed.returncode == 1
+    assert f"{deck}:3: questions[team-cohort-dashboard].topic: unknown topic" in printed.stdout
+    assert "problem(s) in 2 files" in printed.stdout and "broken.yaml" not in printed.stdout
+
+    good = run_cli("content", "check", str(notes))
+    assert good.returncode == 0, good.stdout
+    assert "1 files valid: 2 questions" in good.stdout
+    unknown = run_cli("content", "check", str(write(folder, "deck.txt", "id,topic\n")))
+    assert unknown.returncode == 1 and "cannot tell the format from its name" in unknown.stdout

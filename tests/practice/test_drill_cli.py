@@ -213,3 +213,49 @@ def test_the_terminal_editor_submits_with_ctrl_d_and_ctrl_c_keeps_rated_cards(
     assert rows(db, "SELECT question_id, rating FROM review_logs") == [(first, 4)]
     answer = rows(db, "SELECT answer FROM attempts")[0][0]
     assert answer == "\n".join(lines)
+
+
+def test_an_empty_drill_answer_is_refused_and_the_card_asked_again(
+    run_cli,  # type: ignore[no-untyped-def]
+    isolated_data_dir: Path,
+    catalog: Catalog,
+) -> None:
+    (first,) = first_new_questions(catalog, "metrics", 1)
+    script = "   \n\t\n.\nA confusion matrix counts true and false positives.\n.\n3\nq\n"
+    result = run_cli("drill", "--topic", "metrics", "--new", "2", input=script, env=ENV)
+    assert result.returncode == 0, result.stderr
+    assert "an empty answer is not graded; type your answer or skip" in result.stdout
+    assert result.stdout.count(f"#1 {first}") == 1  # the same card, asked again in place
+    db = isolated_data_dir / "mlcoach.db"
+    assert rows(db, "SELECT question_id, answer FROM attempts") == [
+        (first, "A confusion matrix counts true and false positives.")
+    ]
+    assert rows(db, "SELECT question_id, rating FROM review_logs") == [(first, 3)]
+    assert "cards done    │ 1" in result.stdout and "skipped" not in result.stdout
+
+
+def test_a_piped_drill_takes_q_and_s_at_the_rating_prompt_and_stops_unrated_at_eof(
+    run_cli,  # type: ignore[no-untyped-def]
+    isolated_data_dir: Path,
+    catalog: Catalog,
+) -> None:
+    first, second, third = first_new_questions(catalog, "metrics", 3)
+    db = isolated_data_dir / "mlcoach.db"
+    # s at the rating prompt: the answer is kept unrated and the next card comes; q there stops.
+    script = "no idea\n.\ns\nstill no idea\n.\nq\n"
+    result = run_cli("drill", "--topic", "metrics", "--new", "3", input=script, env=ENV)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert first in out and second in out and third not in out
+    assert "unknown rating" not in out
+    assert out.count("not rated: the answer is saved") == 2
+    assert rows(db, "SELECT question_id FROM attempts ORDER BY id") == [(first,), (second,)]
+    assert rows(db, "SELECT count(*) FROM review_logs") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM cards") == [(0,)]
+
+    # The input ends at the rating prompt: the session ends there, the card is not rated "again".
+    ended = run_cli("drill", "--topic", "metrics", "--new", "3", input="no idea\n.\n", env=ENV)
+    assert ended.returncode == 0, ended.stderr
+    assert "Drill summary" in ended.stdout and "cards done    │ 0" in ended.stdout
+    assert rows(db, "SELECT count(*) FROM attempts") == [(3,)]
+    assert rows(db, "SELECT count(*) FROM review_logs") == [(0,)]

@@ -83,6 +83,21 @@ def test_too_long_answers_get_413(client: TestClient, catalog: Catalog) -> None:
     assert "64 KB" in response.json()["detail"]
 
 
+def test_an_empty_answer_gets_422_and_is_not_kept(client: TestClient, catalog: Catalog) -> None:
+    question = next(iter(catalog.questions.values()))
+    message = "an empty answer is not graded; type your answer or skip"
+    for blank in ("", "  \n\t "):
+        graded = client.post("/api/v1/grades", json={"question_id": question.id, "answer": blank})
+        assert graded.status_code == 422 and graded.json()["detail"] == message
+    qid = client.get("/api/v1/drills/next").json()["question"]["id"]
+    drilled = client.post("/api/v1/drills/answer", json={"question_id": qid, "answer": "   "})
+    assert drilled.status_code == 422 and drilled.json()["detail"] == message
+    assert client.get("/api/v1/attempts").json() == []
+    # The card is still on screen, waiting for a real answer.
+    answered = client.post("/api/v1/drills/answer", json={"question_id": qid, "answer": "Hmm."})
+    assert answered.status_code == 201
+
+
 def test_a_drill_through_the_api(client: TestClient) -> None:
     card = client.get("/api/v1/drills/next").json()
     assert card["done"] is False and card["question"]["id"]

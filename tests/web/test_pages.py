@@ -73,9 +73,21 @@ def test_a_weak_answer_misses_points(client: TestClient, catalog: Catalog) -> No
 def test_an_empty_answer_is_sent_back_with_a_reason(client: TestClient, catalog: Catalog) -> None:
     question = next(iter(catalog.questions.values()))
     response = _answer(client, question.id, "   ")
-    assert response.status_code == 400
-    assert "the answer is empty" in response.text
+    assert response.status_code == 422
+    assert "an empty answer is not graded; type your answer or skip" in response.text
     assert 'name="answer"' in response.text
+    # The same in a drill: the card stays on screen, waiting for an answer or a skip.
+    card = client.get("/practice").text
+    drilled = re.search(r'name="question_id" value="([^"]+)"', card).group(1)  # type: ignore[union-attr]
+    refused = client.post(
+        "/practice/answer",
+        data={"csrf_token": form_token(client), "question_id": drilled, "answer": "\n \t"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    assert "an empty answer is not graded; type your answer or skip" in refused.text
+    assert f'name="question_id" value="{drilled}"' in client.get("/practice").text
+    assert "No answers yet." in client.get("/history").text
 
 
 def test_forms_without_the_session_token_are_refused(client: TestClient, catalog: Catalog) -> None:

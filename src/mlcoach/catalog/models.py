@@ -27,10 +27,16 @@ class _Content(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+TopicKind = Literal["technical", "behavioural"]
+
+
 class Topic(_Content):
     slug: Slug
     title: Annotated[str, StringConstraints(min_length=3, max_length=80)]
     summary: str = ""
+    # Behavioural topics (stories told in STAR form) are practised like any other, but a mock
+    # interview's concepts round asks technical questions only.
+    kind: TopicKind = "technical"
 
 
 class KeyPoint(_Content):

@@ -22,52 +22,61 @@ questions_app = typer.Typer(help="Browse concept questions.", no_args_is_help=Tr
 
 @content_app.command("check")
 def content_check(
-    path: Path | None = typer.Argument(
+    paths: list[Path] | None = typer.Argument(
         None,
-        help="A deck file or folder to check with the shipped curriculum (default: your deck folder).",
+        help="Deck files or folders to check, by their format: YAML, CSV or Markdown, as "
+        "`deck import` reads them (default: the shipped curriculum and your deck folder).",
+        show_default=False,
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """Validate the curriculum: schema, references and duplicates, with file and line for each error."""
-    roots = [shipped_content_dir()]
-    if path is not None:
-        if not path.exists():
-            raise MlcoachError(f"{path}: no such file or folder")
-        roots.append(path)
-    elif ctx.settings.deck_dir.exists():
-        roots.append(ctx.settings.deck_dir)
-    report = build_catalog(roots)
-    catalog = report.catalog
-    counts = {
-        "topics": len(catalog.topics),
-        "questions": len(catalog.questions),
-        "problems": len(catalog.problems),
-        "scenarios": len(catalog.scenarios),
-        "checklists": len(catalog.checklists),
-    }
+    """Validate content: schema, references and duplicates, with file and line for each error.
+
+    Given files or folders, only they are checked (against the shipped curriculum and your deck
+    folder, for topics, follow-ups and duplicates); without, the whole curriculum is.
+    """
+    if paths:
+        from mlcoach.practice.decks import check_decks
+
+        check = check_decks(paths, ctx.settings.deck_dir)
+        files, issues, counts = check.files, check.issues, check.counts
+    else:
+        roots = [shipped_content_dir()]
+        if ctx.settings.deck_dir.exists():
+            roots.append(ctx.settings.deck_dir)
+        report = build_catalog(roots)
+        catalog = report.catalog
+        files, issues = report.files, report.issues
+        counts = {
+            "topics": len(catalog.topics),
+            "questions": len(catalog.questions),
+            "problems": len(catalog.problems),
+            "scenarios": len(catalog.scenarios),
+            "checklists": len(catalog.checklists),
+        }
     if as_json:
         print_json(
             {
-                "ok": report.ok,
-                "files": [str(f) for f in report.files],
+                "ok": not issues,
+                "files": [str(f) for f in files],
                 "counts": counts,
                 "issues": [
                     {"file": str(i.path), "line": i.line, "field": i.field, "message": i.message}
-                    for i in report.issues
+                    for i in issues
                 ],
             }
         )
     else:
-        for issue in report.issues:
+        for issue in issues:
             console.print(f"[red]✗[/] {escape(str(issue))}", soft_wrap=True)
-        summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-        if report.ok:
-            console.print(f"[green]✓[/] {len(report.files)} files valid: {summary}")
+        summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n or not paths)
+        if not issues:
+            console.print(f"[green]✓[/] {len(files)} files valid: {summary}")
         else:
             console.print(
-                f"[red]{len(report.issues)} problem(s)[/] in {len(report.files)} files ({summary} valid)"
+                f"[red]{len(issues)} problem(s)[/] in {len(files)} files ({summary} valid)"
             )
-    if not report.ok:
+    if issues:
         raise typer.Exit(1)
 
 

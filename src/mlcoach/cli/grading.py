@@ -18,7 +18,7 @@ import typer
 
 from mlcoach.cli.context import ctx
 from mlcoach.cli.output import console, err_console, print_json
-from mlcoach.errors import MlcoachError
+from mlcoach.errors import MlcoachError, refuse_empty_answer
 
 if TYPE_CHECKING:
     from mlcoach.catalog import Question
@@ -105,6 +105,7 @@ def answer(
     prefetch.start()
     question = ctx.catalog.question(question_id)
     answer_text, source = _read_answer(question, text, file)
+    refuse_empty_answer(answer_text)
     prefetch.join()
     grade = _grader(grader).grade(question, answer_text)
     elapsed = time.perf_counter() - started

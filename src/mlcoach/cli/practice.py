@@ -163,20 +163,47 @@ def _show_grade(grade: Grade) -> None:
         console.print(grade.backend_note, style="dim", markup=False)
 
 
-def _ask_rating(reader: LineReader | TerminalEditor, suggested: Rating) -> Rating:
+def _ask_rating(reader: LineReader | TerminalEditor, suggested: Rating) -> Rating | str:
+    """The rating chosen for an answered card, or QUIT or SKIP to leave it unrated.
+
+    Enter takes the suggestion; the end of the input (Ctrl-D, or the end of a pipe) quits, since
+    nobody chose a rating."""
     from mlcoach.practice.scheduling import RATING_NAMES, parse_rating
 
     name = RATING_NAMES[suggested]
-    prompt = f"Rating: 1 again, 2 hard, 3 good, 4 easy [{int(suggested)} {name}]: "
-    for _ in range(5):
+    prompt = (
+        f"Rating: 1 again, 2 hard, 3 good, 4 easy, {SKIP}: skip, {QUIT}: quit "
+        f"[{int(suggested)} {name}]: "
+    )
+    while True:
         typed = reader.line(prompt)
-        if not typed:  # Enter, or the end of piped input, takes the suggestion
+        if typed is None:
+            return QUIT
+        if not typed:
             return suggested
+        if typed.lower() in (SKIP, QUIT):
+            return typed.lower()
         try:
             return parse_rating(typed)
         except MlcoachError as exc:
             console.print(str(exc), style="red", markup=False)
-    return suggested
+
+
+def _answer_card(session: DrillSession, reader: LineReader | TerminalEditor) -> Grade | str:
+    """The grade of the answer to the card on screen, or QUIT or SKIP; an empty answer is refused
+    with a message and asked for again."""
+    from mlcoach.errors import EmptyAnswerError
+
+    while True:
+        text = reader.answer()
+        if text is None:
+            return QUIT
+        if text.strip().lower() in (SKIP, QUIT):
+            return text.strip().lower()
+        try:
+            return session.submit(text)
+        except EmptyAnswerError as exc:
+            console.print(str(exc), style="yellow", markup=False)
 
 
 def _show_summary(summary: DrillSummary) -> None:
@@ -231,7 +258,9 @@ def drill(
     """Practise: due cards first, then new ones; each answer is graded and scheduled with FSRS.
 
     Type the answer (Esc+Enter or Ctrl-D submits; from a pipe, end it with a line holding a
-    single '.'); 's' skips a card, 'q' stops. Each card is saved as soon as it is rated.
+    single '.'); 's' skips a card, 'q' stops, at the answer or the rating prompt (an answer
+    given is kept, unrated). Each card is saved as soon as it is rated; the end of the input
+    stops the drill without rating the card on screen.
     """
     if optimise:
         _optimise()
@@ -269,16 +298,22 @@ def _drill_loop(session: DrillSession, reader: LineReader | TerminalEditor) -> N
     while (item := session.next_card()) is not None:
         shown += 1
         _show_card(item, reader)
-        text = reader.answer()
-        if text is None or text.strip().lower() == QUIT:
+        grade = _answer_card(session, reader)
+        if grade == QUIT:
             break
-        if text.strip().lower() == SKIP or not text.strip():
+        if isinstance(grade, str):
             session.skip()
             console.print("skipped", style="dim")
             continue
-        grade = session.submit(text)
         _show_grade(grade)
         rating = _ask_rating(reader, session.suggested_rating)
+        if isinstance(rating, str):
+            # The answer is stored already; only the card's schedule waits for a rating.
+            session.skip()
+            console.print("not rated: the answer is saved, the card is not scheduled", style="dim")
+            if rating == QUIT:
+                break
+            continue
         review = session.record(rating)
         console.print(
             f"Rated [bold]{RATING_NAMES[review.rating]}[/]; back {_when(review.due, utcnow())}.",

@@ -33,9 +33,15 @@ from mlcoach.grading.text import (
     is_negated,
     looks_like_keyword_list,
     polarity_differs,
+    without_question_words,
     words,
 )
 
+# Share of the references' own words (those not in the question) an answer must use to be on topic
+# even when no sentence of it is close to a key point as a whole.
+OFF_TOPIC_RECALL = 0.5
+# Share of the question's content words an answer made only of them must repeat to be a restatement.
+RESTATED_SHARE = 0.6
 ENGLISH_ONLY = "mlcoach grades answers in English; this answer has little or no English text."
 
 
@@ -84,6 +90,10 @@ SCORE_FEATURES = (
     "similarity of the whole answer to the question",
     "length (content words / 30, at most 1)",
     "word overlap of the whole answer with its closest model-answer sentence",
+    "similarity to the model answer, the question's own words left out of both",
+    "best similarity to one key point, the question's own words left out of both",
+    "share of a reference's new words (not in the question) the answer uses, at best",
+    "length against the model answer's (log of content words, difference)",
 )
 
 
@@ -146,6 +156,7 @@ def grade_with(
     else:
         overlap = float(companion.similarities(question, model_sentences, [whole]).max(initial=0))
     length = min(1.0, len(content_stems(whole)) / 30)
+    added = _added_content(backend, question, whole)
 
     points = _judge_points(key_points, point_sims, facts, split, calibration)
     found = _misconceptions(question, misconception_sims, point_sims, facts, calibration)
@@ -163,28 +174,48 @@ def grade_with(
         to_prompt,
         length,
         overlap,
+        *added,
     )
     if features_out is not None:
         features_out.append(features)
+    # Off-topic: no sentence comes near any key point, the answer uses few of the words the
+    # references add to the question ("pass the head pointer by reference" is far, as a sentence,
+    # from the key point "By reference." yet answers the question), and as a whole it is not about
+    # what the question asks either: a right answer in other words than the model answer's ("a
+    # chain of nodes, each pointing to the next") is judged on its evidence, not zeroed. Restating
+    # the question is caught separately; naming its topic in a list is capped as a list.
+    off_topic = (
+        float(point_sims.max(initial=-1.0)) < calibration.off_topic_below
+        and coverage < 0.2
+        and added[2] < OFF_TOPIC_RECALL
+        and max(to_prompt, to_model) < calibration.off_topic_below
+    )
     if calibration.score_weights is None:
         raw = MAX_SCORE * coverage**calibration.curve
-        raw -= calibration.contradiction_penalty * contradicted
     else:
-        # Contradictions are one of the fitted features (the rule's flags did not predict lower
-        # human grades on the public set, so the fit gives them no weight).
         w = calibration.score_weights
         raw = w[0] + sum(wi * fi for wi, fi in zip(w[1:], features, strict=True))
         if listing:
             # A list of terms is close to the model answer's words, not to its meaning.
             raw = min(raw, MAX_SCORE * coverage)
+        if off_topic or restates(whole, question.prompt):
+            # The fit's intercept would leave an answer about something else, or one that only
+            # says the question back, a point or two.
+            raw = 0.0
+        elif contradicted >= 2 and contradicted > sum(p.made for p in points):
+            # An answer that denies more points than it makes: closeness in wording to what it
+            # denies is no evidence for it. One flagged denial alone is too often a paraphrase the
+            # negation rule misreads (on the public sets, answers with one flag were graded above
+            # average by people), so it costs only the penalty below.
+            raw *= 1 - contradicted / k
+    # Saying the opposite of a key point costs points whatever the combination: on real grades
+    # the rule's flags are too rare to earn a fitted weight, but a user must see a denial cost.
+    raw -= calibration.contradiction_penalty * contradicted
     raw -= calibration.misconception_penalty * len(found)
     if listing:
         raw = min(raw, calibration.keyword_list_cap)
     score = round(min(MAX_SCORE, max(0.0, raw)), 1)
 
-    # Off-topic: no sentence comes near any key point (the prompt is no guide: restating or
-    # merely naming the topic is close to it).
-    off_topic = float(point_sims.max(initial=-1.0)) < calibration.off_topic_below and coverage < 0.2
     notes = _notes(split, off_topic, answer, listing, calibration)
     advice = _advice(points, found, facts, off_topic, score)
     return Grade(
@@ -200,6 +231,34 @@ def grade_with(
         graded_words=split.graded_words,
         total_words=split.total_words,
     )
+
+
+def _added_content(
+    backend: Backend, question: Question, whole: str
+) -> tuple[float, float, float, float]:
+    """How close what the answer adds to the question is to what the references add to it.
+
+    Both sides lose the question's own words first, so restating the question earns nothing and a
+    short answer that names the one thing asked for ("at main") is compared on that thing.
+    """
+    answer = without_question_words(whole, question.prompt)
+    references = [question.answer, *(k.text for k in question.key_points)]
+    stripped = [without_question_words(r, question.prompt) for r in references]
+    length = float(
+        np.log1p(len(content_stems(whole))) - np.log1p(len(content_stems(question.answer)))
+    )
+    if not answer:
+        return 0.0, 0.0, 0.0, length
+    present = [r for r in stripped if r]
+    sims = backend.similarities(question, present, [answer])[:, 0] if present else np.zeros(0)
+    to_model = float(sims[0]) if stripped[0] else 0.0
+    to_point = float(sims[1 if stripped[0] else 0 :].max(initial=0.0))
+    said = set(content_stems(answer))
+    recall = max(
+        (len(said & set(content_stems(r))) / len(set(content_stems(r))) for r in present),
+        default=0.0,
+    )
+    return to_model, to_point, recall, length
 
 
 def _all_facts(split: SplitAnswer, prompt: str) -> list[_UnitFacts]:
@@ -235,6 +294,17 @@ def _all_facts(split: SplitAnswer, prompt: str) -> list[_UnitFacts]:
         )
         for f in facts
     ]
+
+
+def restates(text: str, prompt: str) -> bool:
+    """Whether a whole answer is the question said back: only its words, and most of them.
+
+    A few of the question's words can be an answer ("bulb A", choosing between options the
+    question names); the question nearly whole, and nothing else, is not.
+    """
+    said = set(content_stems(text))
+    asked = set(content_stems(prompt))
+    return bool(said) and said <= asked and len(said) >= RESTATED_SHARE * len(asked)
 
 
 def copies_prompt(text: str, prompt: str) -> bool:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlcoach.catalog import ROLES, Catalog, Problem, Question, Scenario
-from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.errors import MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.interview.data import fact_finding_table, roles_table
 from mlcoach.interview.deepdive import (
     DeepDiveQuestion,
@@ -180,10 +180,11 @@ def plan_concepts(
     mastery: dict[str, float],
     history: dict[str, float],
 ) -> list[Prompt]:
-    """Questions for the role, one per topic, drawn with more weight on important and weak topics
-    and on questions the user has not answered well before."""
+    """Questions for the role, one per technical topic, drawn with more weight on important and
+    weak topics and on questions the user has not answered well before."""
     n = prompts_for("concepts", seconds)
-    pool = [q for q in catalog.questions.values() if role in q.roles]
+    technical = {slug for slug, topic in catalog.topics.items() if topic.kind == "technical"}
+    pool = [q for q in catalog.questions.values() if role in q.roles and q.topic in technical]
     roles = roles_table()
     by_topic: dict[str, list[Question]] = {}
     for q in pool:
@@ -546,7 +547,8 @@ class MockInterview:
         """Grade (or judge) ``text`` as the answer to the current prompt and commit it at once.
 
         With an ``idempotency_key`` (a resent form carries the same one) the answer is recorded
-        once: a repeat gets the first outcome back, marked ``replayed``, without grading again."""
+        once: a repeat gets the first outcome back, marked ``replayed``, without grading again.
+        An empty ``text`` raises EmptyAnswerError: nothing is graded or recorded (skip instead)."""
         if idempotency_key is not None:
             earlier = self.answered_with(idempotency_key, text)
             if earlier is not None:
@@ -602,6 +604,7 @@ class MockInterview:
         prompt = state.open_prompt()
         if prompt is None:  # pragma: no cover - a round with no open prompt is closed
             raise MockError("the current round has nothing left to answer")
+        refuse_empty_answer(text)
         limit = MAX_CODE_CHARS if prompt.kind == "coding" else MAX_ANSWER_CHARS
         if len(text) > limit:
             raise MockError(f"the answer has {len(text):,} characters; the limit is {limit:,}")

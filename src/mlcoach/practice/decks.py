@@ -48,7 +48,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from mlcoach.catalog import Question, build_catalog, shipped_content_dir
+from mlcoach.catalog import CatalogReport, Question, build_catalog, shipped_content_dir
 from mlcoach.catalog.loader import (
     MAX_FILE_BYTES,
     ContentIssue,
@@ -58,7 +58,8 @@ from mlcoach.catalog.loader import (
     parse_yaml,
     read_file,
 )
-from mlcoach.errors import ContentError, NotFoundError
+from mlcoach.catalog.models import CONTENT_KINDS
+from mlcoach.errors import ContentError, MlcoachError, NotFoundError
 
 SOURCE_FORMATS = {
     ".yaml": "yaml",
@@ -498,6 +499,59 @@ def deck_yaml(questions: list[Question], source: Path) -> str:
 _ISSUE_FIELD = re.compile(r"^questions\[(?P<id>[^\]]+)\]\.?(?P<field>[a-z_]*)")
 
 
+@dataclass(frozen=True)
+class _StandIn:
+    """The checked YAML written for a deck read from another format (or for a deck being
+    imported), so the catalog can check it with the rest; what it finds is moved back to the
+    source file's lines."""
+
+    path: Path
+    source: Path
+    valid: list[tuple[Question, SourceEntry]]
+
+    def rewrite(self, message: str, report: CatalogReport) -> str:
+        """``message`` with each ``stand-in:line`` in it replaced by the source file and line."""
+        lines: dict[int, int] = {}
+        for question, entry in self.valid:
+            origin = report.catalog.origins.get(("questions", question.id))
+            if origin is not None and origin.path == self.path:
+                lines[origin.line] = entry.line
+
+        def swap(match: re.Match[str]) -> str:
+            found = lines.get(int(match.group(1)))
+            return f"{self.source}:{found}" if found else str(self.source)
+
+        return re.sub(re.escape(str(self.path)) + r":(\d+)", swap, message)
+
+    def source_line(self, issue: ContentIssue) -> int | None:
+        """The source line of an issue found in the stand-in: its question's field, if named."""
+        match = _ISSUE_FIELD.match(issue.field)
+        entry = {q.id: e for q, e in self.valid}.get(match.group("id")) if match else None
+        if entry is None or match is None:
+            return issue.line
+        name = match.group("field")
+        return entry.lines.get(name, entry.line) if name else entry.line
+
+
+def _write_stand_in(
+    path: Path, source: Path, valid: list[tuple[Question, SourceEntry]]
+) -> _StandIn:
+    path.write_text(deck_yaml([q for q, _ in valid], source), encoding="utf-8")
+    return _StandIn(path, source, valid)
+
+
+def _at_source(
+    issue: ContentIssue, report: CatalogReport, stand_ins: list[_StandIn]
+) -> ContentIssue:
+    """``issue`` with every stand-in file and line in it replaced by the source file and line."""
+    path, line, message = issue.path, issue.line, issue.message
+    for stand in stand_ins:
+        message = stand.rewrite(message, report)
+        if issue.path == stand.path:
+            path, line = stand.source, stand.source_line(issue)
+    return ContentIssue(path, line, issue.field, message)
+
+
 def _cross_check(
     valid: list[tuple[Question, SourceEntry]], source: Path, deck_dir: Path, target: Path
 ) -> list[ContentIssue]:
@@ -508,38 +562,101 @@ def _cross_check(
         if p.resolve() != target.resolve()
     ]
     with tempfile.TemporaryDirectory(prefix="mlcoach-import-") as tmp:
-        candidate = Path(tmp) / target.name
-        candidate.write_text(deck_yaml([q for q, _ in valid], source), encoding="utf-8")
+        stand = _write_stand_in(Path(tmp) / target.name, source, valid)
         shipped = shipped_content_dir()
         # The new deck goes last, so every duplicate found is reported on its side.
-        report = build_catalog([shipped, *others, candidate], trusted=[shipped])
-        by_id = {q.id: entry for q, entry in valid}
-        yaml_line_to_source = {
-            report.catalog.origins[("questions", q.id)].line: entry.line
-            for q, entry in valid
-            if ("questions", q.id) in report.catalog.origins
-            and report.catalog.origins[("questions", q.id)].path == candidate
-        }
+        report = build_catalog([shipped, *others, stand.path], trusted=[shipped])
+        return [_at_source(i, report, [stand]) for i in report.issues if i.path == stand.path]
 
-        def translate(message: str) -> str:
-            def swap(match: re.Match[str]) -> str:
-                line = yaml_line_to_source.get(int(match.group(1)))
-                return f"{source}:{line}" if line else str(source)
 
-            return re.sub(re.escape(str(candidate)) + r":(\d+)", swap, message)
+# --- checking without importing ----------------------------------------------------------------
 
-        issues = []
-        for issue in report.issues:
-            if issue.path != candidate:
-                continue
-            match = _ISSUE_FIELD.match(issue.field)
-            entry = by_id.get(match.group("id")) if match else None
-            line = issue.line
-            if entry is not None and match is not None:
-                name = match.group("field")
-                line = entry.lines.get(name, entry.line) if name else entry.line
-            issues.append(ContentIssue(source, line, issue.field, translate(issue.message)))
-    return issues
+
+@dataclass(frozen=True)
+class DeckCheck:
+    """What `check_decks` found: the files checked, their problems and what they hold."""
+
+    files: list[Path]
+    issues: list[ContentIssue]
+    counts: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+def deck_files(root: Path) -> list[Path]:
+    """A file itself, or the files of a folder in any format `import_deck` reads, in order."""
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in SOURCE_FORMATS and p.is_file())
+
+
+def check_decks(paths: list[Path], deck_dir: Path | None = None) -> DeckCheck:
+    """Check exactly the files given (a folder: its deck files), each read by its format as
+    `import_deck` reads it: YAML as curriculum content of any kind, CSV and Markdown as decks of
+    questions. They are checked with the shipped curriculum and the deck folder, for topics,
+    follow-ups and duplicates, but only problems in the files given are reported, each at its
+    file and line (a CSV row's line)."""
+    files: list[Path] = []
+    issues: list[ContentIssue] = []
+    for root in paths:
+        if not root.exists():
+            raise NotFoundError(f"{root}: no such file or folder")
+        found = deck_files(root)
+        if not found:
+            known = ", ".join(sorted(SOURCE_FORMATS))
+            issues.append(ContentIssue(root, None, "", f"no deck files here ({known})"))
+        files.extend(f for f in found if f.resolve() not in {g.resolve() for g in files})
+    checked = {f.resolve() for f in files}
+    shipped = [p for p in content_files(shipped_content_dir()) if p.resolve() not in checked]
+    others = [
+        p
+        for p in (content_files(deck_dir) if deck_dir is not None and deck_dir.is_dir() else [])
+        if p.resolve() not in checked
+    ]
+    with tempfile.TemporaryDirectory(prefix="mlcoach-check-") as tmp:
+        loaded: list[Path] = []
+        stand_ins: list[_StandIn] = []
+        for number, path in enumerate(files):
+            kind = SOURCE_FORMATS.get(path.suffix.lower())
+            if kind is None:
+                known = ", ".join(sorted(SOURCE_FORMATS))
+                issues.append(
+                    ContentIssue(path, None, "", f"cannot tell the format from its name ({known})")
+                )
+            elif kind == "yaml":
+                loaded.append(path)
+            else:
+                entries, read_issues = _read_entries(path)
+                if not entries and not read_issues:
+                    read_issues.append(ContentIssue(path, 1, "", "the deck has no questions"))
+                valid, schema_issues = validate_entries(entries, path)
+                issues.extend([*read_issues, *schema_issues])
+                if valid:
+                    stand = _write_stand_in(Path(tmp) / f"{number}.yaml", path, valid)
+                    stand_ins.append(stand)
+                    loaded.append(stand.path)
+        # The files checked go last, so a duplicate of anything else is reported on their side.
+        report = build_catalog([*shipped, *others, *loaded], trusted=shipped)
+        mine = {p.resolve() for p in loaded}
+        issues.extend(
+            _at_source(i, report, stand_ins) for i in report.issues if i.path.resolve() in mine
+        )
+        counts = {kind: 0 for kind in CONTENT_KINDS}
+        for (kind, _key), origin in report.catalog.origins.items():
+            if origin.path.resolve() in mine:
+                counts[kind] += 1
+    issues.sort(key=lambda i: (str(i.path), i.line or 0, i.field))
+    return DeckCheck(files, issues, counts)
+
+
+def _read_entries(path: Path) -> tuple[list[SourceEntry], list[ContentIssue]]:
+    """`read_source`, with a file that cannot be read as one problem of that file."""
+    try:
+        return read_source(path)
+    except MlcoachError as exc:
+        return [], [ContentIssue(path, None, "", str(exc).removeprefix(f"{path}: "))]
 
 
 def import_deck(

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlcoach.catalog import DIFFICULTIES, ROLES, Catalog, Question
-from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.errors import MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.grading import Grade, grade_answer
 from mlcoach.practice.mastery import topic_mastery, weakest_topics
 from mlcoach.practice.scheduling import (
@@ -362,19 +362,23 @@ class DrillSession:
         return self._pending.item if self._pending else None
 
     def skip(self) -> None:
-        """Leave the card on screen unanswered; it is not shown again in this session."""
+        """Leave the card on screen without rating it; it is not shown again in this session.
+
+        An answer already given stays stored but unrated, so the card is not scheduled by it (the
+        answer can still be rated later, by its id, with `record_review`)."""
         pending = self._require_pending()
-        if pending.grade is not None:
-            raise RuntimeError("the card is answered: rate it (record) instead of skipping")
         self._skipped.add(pending.item.question.id)
         self._tally.skipped += 1
         self._pending = None
 
     def submit(self, answer: str) -> Grade:
-        """Grade the answer to the card on screen and store it as an attempt (committed now)."""
+        """Grade the answer to the card on screen and store it as an attempt (committed now).
+
+        An empty answer raises EmptyAnswerError and leaves the card on screen, unanswered."""
         pending = self._require_pending()
         if pending.grade is not None:
             raise RuntimeError("this card is already answered")
+        refuse_empty_answer(answer)
         question = pending.item.question
         grade = self.grader(question, answer)
         with self.database.session() as session:

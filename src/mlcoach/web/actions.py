@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from mlcoach.catalog import Problem, Question
-from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.errors import MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.grading import Grade
 from mlcoach.jobs import JobStatus
 from mlcoach.practice.progress import streak
@@ -91,8 +91,7 @@ def _check_answer(
 ) -> tuple[str | None, Attempt | None]:
     """The answer's checks before grading: (its idempotency key, the attempt it repeats)."""
     check_text(answer, "answer")
-    if not answer.strip():
-        raise MlcoachError("the answer is empty: write what you would say to the interviewer")
+    refuse_empty_answer(answer)
     key = check_idempotency_key(key)
     if key is not None:
         earlier = _replayed(web, user, key, question, answer)

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from mlcoach.catalog import Problem, ProblemKind, Question
-from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.errors import EmptyAnswerError, MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.grading import GradingBusyError
 from mlcoach.jobs import JobStatus
 from mlcoach.store.models import User
@@ -238,6 +238,8 @@ def _job(status: JobStatus) -> JobOut:
 
 def _user_error(exc: MlcoachError) -> HTTPException:
     code = 413 if isinstance(exc, actions.TooLargeError) else 400
+    if isinstance(exc, EmptyAnswerError):
+        code = 422  # the body is well formed, but there is nothing in it to grade
     return HTTPException(code, str(exc))
 
 
@@ -303,6 +305,7 @@ async def create_grade(
     web = web_of(request)
     question = web.catalog.question(body.question_id)
     try:
+        refuse_empty_answer(body.answer)
         grade, attempt_id, replayed = await actions.grade_and_record_async(
             web, user, question, body.answer, idempotency_key
         )
@@ -408,8 +411,7 @@ def _drill_answer(body: DrillAnswerIn, request: Request, user: User) -> DrillAns
             raise HTTPException(409, "this card is answered: rate it with POST /api/v1/drills/rate")
         try:
             actions.check_text(body.answer, "answer")
-            if not body.answer.strip():
-                raise MlcoachError("the answer is empty")
+            refuse_empty_answer(body.answer)
         except MlcoachError as exc:
             raise _user_error(exc) from None
         web.limiter.hit("grade", user.id)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from starlette.datastructures import FormData, UploadFile
 
 from mlcoach.catalog import DIFFICULTIES, ROLES, ProblemKind
-from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.errors import EmptyAnswerError, MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.grading import GradingBusyError
 from mlcoach.jobs.kinds import anchor as review_anchor
 from mlcoach.store.models import Attempt, User
@@ -227,14 +227,24 @@ def _answer_question(request: Request, question_id: str, user: User, form: FormD
     # stored once and shows the same attempt.
     key = _field(form, "idempotency_key") or None
     try:
+        refuse_empty_answer(answer)
         _grade, attempt_id, _replayed = actions.grade_and_record(web, user, question, answer, key)
     except actions.TooLargeError as exc:
         return _question_form(request, user, question, error=str(exc), status=413)
     except MlcoachError as exc:
         if isinstance(exc, NotFoundError | GradingBusyError):
             raise
-        return _question_form(request, user, question, error=str(exc), answer=answer, status=400)
+        return _question_form(
+            request, user, question, error=str(exc), answer=answer, status=_status_of(exc)
+        )
     return redirect(f"/attempts/{attempt_id}")
+
+
+def _status_of(exc: MlcoachError) -> int:
+    """An answer over the size limit is 413; an empty one 422, like the API; anything else 400."""
+    if isinstance(exc, actions.TooLargeError):
+        return 413
+    return 422 if isinstance(exc, EmptyAnswerError) else 400
 
 
 @router.get("/attempts/{attempt_id}", response_class=HTMLResponse)
@@ -338,6 +348,7 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
         ):
             # The card is no longer on screen here (a restart, another tab): keep the answer anyway.
             try:
+                refuse_empty_answer(answer)
                 key = _field(form, "idempotency_key") or None
                 _grade, attempt_id, _replayed = actions.grade_and_record(
                     web, user, question, answer, key
@@ -346,7 +357,7 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
                 raise
             except MlcoachError as exc:
                 return _question_form(
-                    request, user, question, error=str(exc), answer=answer, status=400
+                    request, user, question, error=str(exc), answer=answer, status=_status_of(exc)
                 )
             flash(
                 request,
@@ -355,10 +366,7 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
             return redirect(f"/attempts/{attempt_id}")
         try:
             actions.check_text(answer, "answer")
-            if not answer.strip():
-                raise MlcoachError(
-                    "the answer is empty: write what you would say to the interviewer"
-                )
+            refuse_empty_answer(answer)
             web.limiter.hit("grade", user.id)
             drill.submit(answer)
         except GradingBusyError:
@@ -367,7 +375,7 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
             return render(
                 request,
                 "question.html",
-                status=413 if isinstance(exc, actions.TooLargeError) else 400,
+                status=_status_of(exc),
                 question=question,
                 topic=web.catalog.topics.get(question.topic),
                 item=drill.current,

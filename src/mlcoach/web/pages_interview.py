@@ -8,6 +8,7 @@ what comes back. Everything is keyed by the signed-in user: another user's ids a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from mlcoach.catalog import ROLES
-from mlcoach.errors import MlcoachError, NotFoundError
+from mlcoach.errors import MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.store.models import User
 from mlcoach.web.actions import check_idempotency_key
 from mlcoach.web.deps import checked_form, page_user, session_of, web_of
@@ -60,6 +61,16 @@ async def _text_or_file(form: FormData, text_field: str, file_field: str, what: 
     if len(text) > TEXT_LIMIT:
         raise MlcoachError(f"the {what} is longer than {TEXT_LIMIT:,} characters")
     return text
+
+
+def _form_error(
+    exc: MlcoachError, page: Callable[..., Response], *args: Any, **form: Any
+) -> Response:
+    """``page(*args, **form)`` again as a 400, saying what was wrong with the form and keeping what
+    was typed; a NotFoundError (a removed interview, another user's id) is raised on, to be a 404."""
+    if isinstance(exc, NotFoundError):
+        raise exc
+    return page(*args, error=str(exc), status=400, **form)
 
 
 def _parse_date(value: str, what: str) -> date | None:
@@ -183,8 +194,8 @@ async def mock_start(request: Request, form: FormData = Depends(checked_form)) -
             )
         )
     except MlcoachError as exc:
-        return _mock_home(
-            request, user, error=str(exc), status=400, role=role, minutes=minutes, rounds=rounds
+        return _form_error(
+            exc, _mock_home, request, user, role=role, minutes=minutes, rounds=rounds
         )
     return redirect(f"/mock/{interview.id}")
 
@@ -270,8 +281,7 @@ async def mock_action(
             if current is not None and prompt_id and current.id != prompt_id:
                 flash(request, "That question was already closed; here is the current one.")
                 return redirect(target)
-            if not text.strip():
-                raise MlcoachError("the answer is empty: write what you would say, or skip")
+            refuse_empty_answer(text)
             web_of(request).limiter.hit("grade", user.id)
             outcome = await run_in_threadpool(interview.answer, text, key)
             flash(request, _outcome_message(outcome))
@@ -377,14 +387,8 @@ def plan_create(
             today=date.today(),
         )
     except MlcoachError as exc:
-        return _plan_page(
-            request,
-            user,
-            error=str(exc),
-            status=400,
-            role=role,
-            interview_date=when,
-            hours_per_week=hours,
+        return _form_error(
+            exc, _plan_page, request, user, role=role, interview_date=when, hours_per_week=hours
         )
     flash(request, f"New plan: {len(stored.days)} study days until {stored.interview_date}.")
     return redirect("/plan")
@@ -400,7 +404,7 @@ def plan_replan(
     try:
         stored = replan(web.database, web.catalog, user.id, today=date.today())
     except MlcoachError as exc:
-        return _plan_page(request, user, error=str(exc), status=400)
+        return _form_error(exc, _plan_page, request, user)
     flash(request, f"Re-planned from today (revision {stored.revision}).")
     return redirect("/plan")
 
@@ -470,7 +474,7 @@ def interviews_add(
             notes=values["notes"],
         )
     except MlcoachError as exc:
-        return _interviews_page(request, user, error=str(exc), status=400, **values)
+        return _form_error(exc, _interviews_page, request, user, **values)
     flash(request, f"Tracking the {info.role} interview at {info.company}.")
     return redirect(f"/interviews/{info.id}")
 
@@ -528,9 +532,7 @@ def interview_checklist(
         if untick:
             tick_items(web.database, web.catalog, user.id, interview_id, untick, undo=True)
     except MlcoachError as exc:
-        if isinstance(exc, NotFoundError) and "no interview" in str(exc):
-            raise
-        return _interview_page(request, user, interview_id, error=str(exc), status=400)
+        return _form_error(exc, _interview_page, request, user, interview_id)
     flash(request, "Checklist saved.")
     return redirect(f"/interviews/{interview_id}#checklist")
 
@@ -565,9 +567,7 @@ def interview_update(
             notes=notes if notes != info.notes else None,
         )
     except MlcoachError as exc:
-        if isinstance(exc, NotFoundError):
-            raise
-        return _interview_page(request, user, interview_id, error=str(exc), status=400)
+        return _form_error(exc, _interview_page, request, user, interview_id)
     flash(request, "Saved.")
     return redirect(f"/interviews/{interview_id}")
 
@@ -618,12 +618,12 @@ async def jobspec_read(request: Request, form: FormData = Depends(checked_form))
             raise MlcoachError("paste the job posting, or choose its file")
         report = await run_in_threadpool(_jobspec_report, request, user, posting_text, resume_text)
     except MlcoachError as exc:
-        return render(
+        return _form_error(
+            exc,
+            render,
             request,
             "jobspec.html",
-            status=400,
             report=None,
-            error=str(exc),
             posting=posting_text,
             resume=resume_text,
         )
@@ -724,8 +724,8 @@ async def scenario_answer(
         web.limiter.hit("grade", user.id)
         grade = await run_in_threadpool(lambda: grade_design(scenario, answer, load_grader()))
     except MlcoachError as exc:
-        return _scenario_page(
-            request, scenario_id, answer=answer[:MAX_ANSWER_CHARS], error=str(exc), status=400
+        return _form_error(
+            exc, _scenario_page, request, scenario_id, answer=answer[:MAX_ANSWER_CHARS]
         )
     return _scenario_page(request, scenario_id, answer=answer, grade=grade)
 
@@ -754,14 +754,8 @@ async def deepdive_read(request: Request, form: FormData = Depends(checked_form)
         )
         questions = deep_dive_questions(profile, count)
     except MlcoachError as exc:
-        return render(
-            request,
-            "deepdive.html",
-            status=400,
-            profile=None,
-            questions=[],
-            error=str(exc),
-            project=project,
+        return _form_error(
+            exc, render, request, "deepdive.html", profile=None, questions=[], project=project
         )
     return render(
         request,

@@ -25,7 +25,7 @@ from rich.text import Text
 from mlcoach.catalog import ROLES
 from mlcoach.cli.context import ctx
 from mlcoach.cli.output import console, err_console, print_json
-from mlcoach.errors import MlcoachError
+from mlcoach.errors import EmptyAnswerError, MlcoachError
 
 if TYPE_CHECKING:
     from mlcoach.interview import MockInterview, Prompt, RoundState, Scorecard
@@ -93,8 +93,10 @@ def mock(
     from mlcoach.interview.matching import read_text_file
 
     script: dict[str, Any] | None = None
+    queues: Queues | None = None
     if answers is not None:
         script = _read_script(answers)
+        queues = _script_queues(script, answers.parent)
     services = MockServices()
     if resume or session_id is not None:
         interview = MockInterview.resume(
@@ -126,8 +128,8 @@ def mock(
     if not as_json:
         _show_plan(interview)
     try:
-        if script is not None:
-            _run_script(interview, script, answers.parent if answers else Path.cwd(), quiet=as_json)
+        if queues is not None:
+            _run_script(interview, queues, quiet=as_json)
         else:
             _run_terminal(interview)
     except KeyboardInterrupt:
@@ -203,33 +205,46 @@ def _read_script(path: Path) -> dict[str, Any]:
     return data
 
 
-def _script_queue(value: Any, kind: str, base: Path) -> tuple[deque[Any], dict[str, Any]]:
+Queues = dict[str, tuple[deque[str], dict[str, str]]]
+
+
+def _script_queues(script: dict[str, Any], base: Path) -> Queues:
+    """Each round's scripted answers, read and checked before the interview starts."""
+    return {k: _script_queue(script.get(k), k, base) for k in SCRIPT_KEYS if k != "project"}
+
+
+def _script_queue(value: Any, kind: str, base: Path) -> tuple[deque[str], dict[str, str]]:
     """The answers for one round: in order (a list or a single answer) or by prompt id (a mapping)."""
     if value is None:
         return deque(), {}
     if isinstance(value, dict) and not ({"file", "code"} & set(value)):
-        return deque(), {str(k): v for k, v in value.items()}
+        return deque(), {str(k): _script_item(v, kind, base, str(k)) for k, v in value.items()}
     items = value if isinstance(value, list) else [value]
-    return deque(_script_item(v, kind, base) for v in items), {}
+    return deque(_script_item(v, kind, base, f"#{i}") for i, v in enumerate(items, 1)), {}
 
 
-def _script_item(value: Any, kind: str, base: Path) -> str:
+def _script_item(value: Any, kind: str, base: Path, where: str) -> str:
     from mlcoach.interview.matching import read_text_file
 
+    text: str | None = None
     if isinstance(value, dict):
         if "file" in value:
-            return read_text_file(base / str(value["file"]), f"{kind} answer file")
-        if "code" in value:
-            return str(value["code"])
-    if isinstance(value, str | int | float):
-        return str(value)
-    raise MlcoachError(f"answers file: a {kind} answer must be text or {{file: PATH}}")
+            text = read_text_file(base / str(value["file"]), f"{kind} answer file")
+        elif "code" in value:
+            text = str(value["code"])
+    elif isinstance(value, str | int | float):
+        text = str(value)
+    if text is None:
+        raise MlcoachError(f"answers file: a {kind} answer must be text or {{file: PATH}}")
+    if not text.strip():
+        # Refused here rather than mid-interview, where a script cannot type another answer.
+        raise MlcoachError(
+            f"answers file: {kind} answer {where}: {EmptyAnswerError()} ('{SKIP}' to skip)"
+        )
+    return text
 
 
-def _run_script(
-    interview: MockInterview, script: dict[str, Any], base: Path, *, quiet: bool
-) -> None:
-    queues = {k: _script_queue(script.get(k), k, base) for k in SCRIPT_KEYS if k != "project"}
+def _run_script(interview: MockInterview, queues: Queues, *, quiet: bool) -> None:
     while (state := interview.current_round()) is not None:
         prompt = state.open_prompt()
         assert prompt is not None
@@ -237,7 +252,7 @@ def _run_script(
         value: str | None
         key = next((k for k in (prompt.id, prompt.ref) if k is not None and k in by_id), None)
         if key is not None:
-            value = _script_item(by_id.pop(key), state.kind, base)
+            value = by_id.pop(key)
         elif ordered:
             value = ordered.popleft()
         else:
@@ -343,6 +358,8 @@ def _text_turn(
     if not text.strip():
         if timed_out:
             interview.expire_if_due()
+        else:
+            console.print(str(EmptyAnswerError()), style="yellow", markup=False)
         return
     with console.status("grading…"):
         outcome = interview.answer(text)
