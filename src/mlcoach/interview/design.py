@@ -10,13 +10,14 @@ The scenario's score is the weighted mean of its dimensions' scores.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import fmean
 from typing import Any
 
 from mlcoach.catalog import Question, Scenario
 from mlcoach.catalog.models import RubricDimension
 from mlcoach.grading import Grade, PointVerdict
+from mlcoach.grading.grader import Grader
 from mlcoach.interview.data import roles_table
 from mlcoach.interview.services import AnswerGrader
 
@@ -152,6 +153,10 @@ def grade_design(scenario: Scenario, answer: str, grader: AnswerGrader) -> Desig
     """Score ``answer`` to ``scenario`` on every rubric dimension, with the points made and missed."""
     chunks = passages(answer)
     questions = [dimension_question(scenario, d) for d in scenario.rubric]
+    if isinstance(grader, Grader) and grader.calibration.score_weights is not None:
+        # The fitted score rewards closeness to the model answer as a whole, which every passage
+        # of one design answer has for every dimension: a dimension is scored on its key points.
+        grader = replace(grader, calibration=replace(grader.calibration, score_weights=None))
     grades = grader.grade_many([(q, chunk) for q in questions for chunk in chunks])
     roles = roles_table()
     results: list[DimensionResult] = []
