@@ -15,22 +15,14 @@ import numpy as np
 from scipy.optimize import nnls
 
 from mlcoach.grading.backends import SemanticBackend
-from mlcoach.grading.engine import SCORE_FEATURES, grade_with
+from mlcoach.grading.engine import SCORE_FEATURES, answer_texts, grade_with
 from mlcoach.grading.grader import load_grader
-from mlcoach.grading.sentences import split_answer
 
 
 def features(backend_name: str, items: Sequence[Any]) -> np.ndarray:
     grader = load_grader(backend_name)
     rows: list[tuple[float, ...]] = []
-    texts = [
-        t
-        for i in items
-        for t in (
-            *(u.text for u in split_answer(i.answer.strip()).units),
-            " ".join(i.answer.split()),
-        )
-    ]
+    texts = [t for i in items for t in answer_texts(i.question, i.answer)]
     backend = grader.backend
 
     def run() -> None:

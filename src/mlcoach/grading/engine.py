@@ -233,6 +233,16 @@ def grade_with(
     )
 
 
+def answer_texts(question: Question, answer: str) -> list[str]:
+    """The texts of an answer `grade_with` embeds: its sentences and clauses, the answer whole,
+    and what it adds to the question's words. Embedding many answers' texts in one pass first
+    (`SemanticBackend.precomputed`) saves a model run per text."""
+    whole = " ".join(answer.split())
+    added = without_question_words(whole, question.prompt)
+    units = [u.text for u in split_answer(answer.strip()).units]
+    return [*units, whole, *([added] if added else [])]
+
+
 def _added_content(
     backend: Backend, question: Question, whole: str
 ) -> tuple[float, float, float, float]:

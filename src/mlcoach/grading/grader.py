@@ -12,9 +12,8 @@ from mlcoach.catalog.models import Question
 from mlcoach.errors import MlcoachError
 from mlcoach.grading.backends import Backend, LexicalBackend, SemanticBackend
 from mlcoach.grading.calibration import LEXICAL, SEMANTIC
-from mlcoach.grading.engine import Calibration, grade_with
+from mlcoach.grading.engine import Calibration, answer_texts, grade_with
 from mlcoach.grading.result import Grade
-from mlcoach.grading.sentences import split_answer
 
 GRADER_ENV = "MLCOACH_GRADER"
 MODEL_DIR_ENV = "MLCOACH_GRADER_MODEL_DIR"
@@ -43,14 +42,7 @@ class Grader:
         """Grade several answers; the semantic backend embeds all their sentences in one pass."""
         pairs = list(items)
         if isinstance(self.backend, SemanticBackend):
-            units = [
-                text
-                for _, answer in pairs
-                for text in (
-                    *(u.text for u in split_answer(answer.strip()).units),
-                    " ".join(answer.split()),
-                )
-            ]
+            units = [t for q, a in pairs for t in answer_texts(q, a)]
             with self.backend.precomputed(units):
                 return [self.grade(q, a) for q, a in pairs]
         return [self.grade(q, a) for q, a in pairs]

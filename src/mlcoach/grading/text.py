@@ -86,13 +86,18 @@ def content_stems(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in FUNCTION_WORDS and not _is_filler(w)]
 
 
+@lru_cache(maxsize=4096)
+def _asked(prompt: str) -> frozenset[str]:
+    return frozenset(content_stems(prompt))
+
+
 def without_question_words(text: str, prompt: str) -> str:
     """The text's content words that the question does not already use, in order.
 
     Words an answer borrows from the question say nothing about whether it answers it ("a prototype
     program's role in problem solving is ..."); what is left is what the answer adds.
     """
-    asked = set(content_stems(prompt))
+    asked = _asked(prompt)
     return " ".join(
         w
         for w in words(text)
