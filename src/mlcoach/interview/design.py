@@ -10,14 +10,13 @@ The scenario's score is the weighted mean of its dimensions' scores.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from statistics import fmean
 from typing import Any
 
 from mlcoach.catalog import Question, Scenario
 from mlcoach.catalog.models import RubricDimension
 from mlcoach.grading import Grade, PointVerdict
-from mlcoach.grading.grader import Grader
 from mlcoach.interview.data import roles_table
 from mlcoach.interview.services import AnswerGrader
 
@@ -153,10 +152,6 @@ def grade_design(scenario: Scenario, answer: str, grader: AnswerGrader) -> Desig
     """Score ``answer`` to ``scenario`` on every rubric dimension, with the points made and missed."""
     chunks = passages(answer)
     questions = [dimension_question(scenario, d) for d in scenario.rubric]
-    if isinstance(grader, Grader) and grader.calibration.score_weights is not None:
-        # The fitted score rewards closeness to the model answer as a whole, which every passage
-        # of one design answer has for every dimension: a dimension is scored on its key points.
-        grader = replace(grader, calibration=replace(grader.calibration, score_weights=None))
     grades = grader.grade_many([(q, chunk) for q in questions for chunk in chunks])
     roles = roles_table()
     results: list[DimensionResult] = []
@@ -195,13 +190,14 @@ def _merged_points(grades: list[Grade]) -> tuple[PointVerdict, ...]:
 
 
 def _merged_score(grades: list[Grade]) -> float:
-    if len(grades) == 1:
-        return grades[0].score
+    """A dimension's score from its key points alone, whatever grader made the grades.
+
+    A grade's own score also rewards closeness to the model answer as a whole, which every
+    passage of one design answer has for every dimension of its scenario."""
     points = _merged_points(grades)
     coverage = fmean(p.credit for p in points)
     raw = MAX_SCORE * coverage - CONTRADICTION_PENALTY * sum(p.contradicted for p in points)
-    best_single = max(g.score for g in grades)
-    return round(min(MAX_SCORE, max(0.0, raw, best_single)), 1)
+    return round(min(MAX_SCORE, max(0.0, raw)), 1)
 
 
 def _advice(results: list[DimensionResult], answer: str) -> str:
