@@ -11,7 +11,8 @@ built (either variable may be left unset; the script reports the sets it is give
   people (the mean is used). A CSV with the columns id, question, desired_answer, student_answer,
   score_avg, e.g. ``dataset/mohler_dataset_edited.csv`` of
   https://github.com/VivekHaridas-01/Automatic-Short-Answer-Grading. Tuned on assignments 1-6,
-  reported on assignments 7-12 (questions the fit never saw).
+  reported on assignments 7-12 (questions the fit never saw). Nine answers that the CSV holds as a
+  spreadsheet error ("#NAME?") instead of the student's words are left out.
 - ``MLCOACH_GRADING_DATA``: SemEval-2013 Task 7 (Dzikovska et al.; SciEntsBank and Beetle,
   CC-BY-SA), school and university students' answers labelled by trained annotators. Get it with
   ``git clone https://github.com/myrosia/semeval-2013-task7 && unzip semeval-3way.zip -d semeval``
@@ -164,9 +165,15 @@ def load_mohler(path: Path, part: str) -> list[Item]:
         items += [
             Item(question, a["student_answer"].strip(), float(a["score_avg"]), qid)
             for a in answers
-            if a["student_answer"].strip()
+            if a["student_answer"].strip() and not _spreadsheet_error(a["student_answer"])
         ]
     return items
+
+
+def _spreadsheet_error(text: str) -> bool:
+    """A cell a spreadsheet turned into a formula error (answers that began with "=", "+" or "-"
+    became "#NAME?" in the CSV): the student's words are lost, only the grade is left."""
+    return text.strip().startswith("#NAME")
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:

@@ -6,9 +6,10 @@ tests/grading/devset.jsonl (our own answers: a regression check, not an accuracy
 The score weights (intercept, then one weight per `engine.SCORE_FEATURES`) were fitted by
 `benchmarks/grading_accuracy.py --fit` on real answers graded by people, in public sets nobody here
 wrote: the SemEval-2013 Task 7 training split (8,910 answers to 182 questions) and assignments 1-6
-of the Mohler set (1,074 answers to 37 questions), each set weighing the same. Non-negative, so one
-more point made never lowers a score; the features the engine's rules handle (contradictions,
-closeness to the question) are left out of the fit. Accuracy on the questions the fit never saw is
+of the Mohler set (1,065 answers to 37 questions), each set weighing the same. Non-negative, so one
+more point made never lowers a score, with the intercept at most 1 point, so that a score comes
+from evidence rather than from those graders' leniency; the features the engine's rules handle
+(contradictions, closeness to the question) and length alone are left out of the fit. Accuracy on the questions the fit never saw is
 in docs/grading.md.
 """
 
@@ -46,9 +47,9 @@ LEXICAL = Calibration(
 
 SEMANTIC = replace(
     SEMANTIC,
-    score_weights=(2.412, 0.245, 0.0, 0.0, 1.008, 0.0, 0.0, 0.0, 0.0, 1.123, 0.104, 0.433, 0.47),
+    score_weights=(1.0, 0.0, 0.0, 0.136, 3.179, 0.0, 0.0, 0.0, 0.0, 1.724, 0.0, 0.0, 0.401),
 )
 LEXICAL = replace(
     LEXICAL,
-    score_weights=(2.938, 0.622, 0.035, 0.41, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.922, 0.394),
+    score_weights=(1.0, 1.274, 1.396, 1.109, 0.237, 0.0, 0.0, 0.0, 0.274, 0.0, 0.0, 0.0, 0.0),
 )

@@ -343,7 +343,7 @@ def _judge_points(
 ) -> list[PointVerdict]:
     n_points, n_units = sims.shape
     credit = np.zeros((n_points, n_units))
-    contradicting: list[int | None] = [None] * n_points
+    denials: list[list[int]] = [[] for _ in range(n_points)]  # sentences that seem to deny a point
     for i, key_point in enumerate(key_points):
         point_negated = is_negated(key_point)
         point_any_negation = has_negation(key_point)
@@ -373,14 +373,30 @@ def _judge_points(
                     if strength >= 0.5 and sim >= cal.contradiction_at:
                         sentence = fact.unit.sentence
                         refuted[sentence] = max(refuted.get(sentence, -1.0), sim)
-                        current = contradicting[i]
-                        if current is None or sim > float(sims[i, current]):
-                            contradicting[i] = j
+                        denials[i].append(j)
             credit[i, j] = value
         # A sentence with a clause that denies the point cannot make it with another clause.
         for j, fact in enumerate(facts):
             if fact.unit.sentence in refuted:
                 credit[i, j] = 0.0
+
+    # A sentence closer to a point it makes than to the one it seems to deny is about the former:
+    # "terminal 4 is not connected to the positive terminal" makes that point and says nothing
+    # against "terminal 4 is connected to the negative terminal", which differs in more than its
+    # polarity. Only a point's own closest match can deny it.
+    contradicting: list[int | None] = [None] * n_points
+    for i, candidates in enumerate(denials):
+        standing = [
+            j
+            for j in candidates
+            if not any(
+                credit[o, j] >= cal.made_at and sims[o, j] > sims[i, j]
+                for o in range(n_points)
+                if o != i
+            )
+        ]
+        if standing:
+            contradicting[i] = max(standing, key=lambda j, i=i: float(sims[i, j]))
 
     # Each sentence can make a limited number of points: hand them out best match first.
     # A list of terms states no claim, so it makes at most one point however long it is.
