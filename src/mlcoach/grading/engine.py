@@ -396,7 +396,7 @@ def _judge_points(
             )
         ]
         if standing:
-            contradicting[i] = max(standing, key=lambda j, i=i: float(sims[i, j]))
+            contradicting[i] = max(standing, key=lambda j: float(sims[i, j]))
 
     # Each sentence can make a limited number of points: hand them out best match first.
     # A list of terms states no claim, so it makes at most one point however long it is.
