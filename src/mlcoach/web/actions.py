@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from mlcoach.catalog import Problem, Question
+from mlcoach.catalog import Catalog, Problem, Question
 from mlcoach.errors import MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.grading import Grade
 from mlcoach.jobs import JobStatus
@@ -156,6 +156,13 @@ async def grade_and_record_async(
         return dict(earlier.grade or {}), earlier.id, True
     grade = await asyncio.wrap_future(web.grading.submit(question, answer))
     return await run_in_threadpool(_record, web, user, question, answer, grade, key)
+
+
+def drill_is_stale(entry: dict[str, Any], catalog: Catalog) -> bool:
+    """Whether a drill in `Web.drills` was started on another catalog than the user's now (they
+    imported or edited cards since), so the next card should come from a new drill on it; never
+    while an answer waits for its rating."""
+    return entry["drill"].catalog is not catalog and entry["attempt_id"] is None
 
 
 def attempt_of(web: Web, user: User, attempt_id: int) -> Attempt:
@@ -338,7 +345,9 @@ def _mastery_bars(web: Web, session: Any, user: User, now: datetime) -> list[Bar
     from mlcoach.practice.mastery import topic_mastery
     from mlcoach.practice.session import user_scheduler
 
-    mastery = topic_mastery(session, user, web.catalog, user_scheduler(session, user), now)
+    mastery = topic_mastery(
+        session, user, web.catalog_for(user), user_scheduler(session, user), now
+    )
     bars = []
     for m in mastery.values():
         if m.strength is None:
