@@ -1,8 +1,8 @@
 """The preparation pages in a real browser (Playwright + Debian's Chromium against `mlcoach serve`):
 a timed mock interview with a judged coding round to its scorecard, a study plan and its calendar,
 a deck upload (an error, then a good one) and its Anki export, a team member's uploaded card
-answered and graded (and hidden from a teammate), the progress charts, and no page scrolling
-sideways on a 390 px phone. Screenshots go to test-output/web/."""
+answered, graded and drilled (and hidden from a teammate), the progress charts, and no page
+scrolling sideways on a 390 px phone. Screenshots go to test-output/web/."""
 
 from __future__ import annotations
 
@@ -279,19 +279,31 @@ def test_a_team_member_uploads_a_deck_and_practises_its_card(
     cleo.set_input_files("#deck-file", str(deck))
     cleo.get_by_role("button", name="Import").click()
     cleo.wait_for_url(re.compile(r"/decks/rollout$"))
+    answer = (
+        "The shadow model gets a copy of real traffic but its answers are never served; we "
+        "compare its predictions and latency with the live model's, so problems surface before "
+        "any user is affected."
+    )
     cleo.get_by_role("link", name="Answer").click()
     cleo.wait_for_url(re.compile(r"/questions/team-shadow-deployment$"))
     assert cleo.get_by_text("why would we run it in shadow mode").is_visible()
-    cleo.fill(
-        "textarea#answer",
-        "The shadow model gets a copy of real traffic but its answers are never served; we "
-        "compare its predictions and latency with the live model's, so problems surface before "
-        "any user is affected.",
-    )
+    cleo.fill("textarea#answer", answer)
     cleo.get_by_role("button", name="Grade my answer").click()
     cleo.wait_for_url(re.compile(r"/attempts/\d+$"))
     assert float(cleo.get_by_test_id("score").inner_text().split("/")[0]) > 0
     shoot(cleo, "team-deck-card-graded")
+    # Drilled from its deck's page: answered, rated, scheduled.
+    cleo.goto(f"{url}/decks/rollout")
+    cleo.get_by_role("link", name="Drill these cards").click()
+    cleo.wait_for_url(re.compile(r"/practice\?deck=rollout$"))
+    assert "deck rollout" in cleo.locator("h1").inner_text()
+    assert cleo.get_by_text("why would we run it in shadow mode").is_visible()
+    cleo.fill("textarea#answer", answer)
+    cleo.get_by_role("button", name="Grade my answer").click()
+    cleo.wait_for_url(re.compile(r"/attempts/\d+$"))
+    cleo.get_by_role("button", name=re.compile("^Good")).click()
+    cleo.wait_for_url(re.compile(r"/practice$"))
+    assert "No card is due in deck rollout" in cleo.locator("main").inner_text()
     # Found again by searching the question list, with the best score kept.
     cleo.goto(f"{url}/questions")
     cleo.fill("input[name=q]", "shadow mode ranking model")

@@ -104,7 +104,7 @@ def test_a_members_uploaded_card_is_searched_answered_graded_and_drilled(
     api_grade = alice.post("/api/v1/grades", json={"question_id": CARD, "answer": ANSWER})
     assert api_grade.status_code == 201 and api_grade.json()["grade"]["score"] > 0
 
-    # Drilled: the topic's new cards, easiest first, reach it; answered, rated, scheduled.
+    # In her drills: among the topic's new cards (easiest first, after the shipped ones) ...
     drill = _text(alice.get("/practice?topic=ensembles"))
     for _ in range(shipped + 1):
         if _card_on_screen(drill) == CARD:
@@ -115,6 +115,10 @@ def test_a_members_uploaded_card_is_searched_answered_graded_and_drilled(
         )
         drill = _text(skipped)
     assert _card_on_screen(drill) == CARD and PROMPT in drill
+    # ... and first in a drill of her deck, from its page: answered, rated, scheduled.
+    assert 'href="/practice?deck=fraud"' in _text(alice.get("/decks/fraud"))
+    drill = _text(alice.get("/practice?deck=fraud"))
+    assert _card_on_screen(drill) == CARD and "deck fraud" in drill
     drilled = alice.post(
         "/practice/answer",
         data={"csrf_token": csrf_of(drill), "question_id": CARD, "answer": ANSWER},
@@ -122,11 +126,14 @@ def test_a_members_uploaded_card_is_searched_answered_graded_and_drilled(
     )
     assert drilled.status_code == 303, _text(drilled)
     attempt_id = drilled.headers["location"].rsplit("/", 1)[1]
+    assert "How well did you recall it?" in _text(alice.get(drilled.headers["location"]))
     rated = alice.post(
         "/practice/rate",
         data={"csrf_token": csrf_of(drill), "rating": "3", "attempt_id": attempt_id},
     )
     assert "Recorded “Good”" in _text(rated)
+    assert "No card is due in deck fraud" in _text(rated)
+    assert alice.get("/practice?deck=nope").status_code == 404
 
     # Counted in her progress: the topic has one more question, and it is practised.
     count, detail = _ensembles(alice, catalog)
@@ -147,6 +154,7 @@ def test_a_members_uploaded_card_is_searched_answered_graded_and_drilled(
         bob.post("/api/v1/grades", json={"question_id": CARD, "answer": ANSWER}).status_code == 404
     )
     assert bob.get(answered.headers["location"]).status_code == 404
+    assert bob.get("/practice?deck=fraud").status_code == 404
     bob_drill = _text(bob.get("/practice?topic=ensembles"))
     for _ in range(shipped + 1):
         assert _card_on_screen(bob_drill) != CARD
@@ -166,8 +174,8 @@ def test_an_edited_or_replaced_card_is_what_the_member_practises_next(
     alice = sign_up(make_client(auth=True), "alice")
     assert _upload(alice, DECK).status_code == 303  # type: ignore[attr-defined]
     assert PROMPT in _text(alice.get(f"/questions/{CARD}"))
-    # A drill begun before the edit.
-    assert alice.get("/practice?topic=ensembles").status_code == 200
+    # A drill of the deck, begun before the edit, shows the card as it was.
+    assert PROMPT in _text(alice.get("/practice?deck=fraud"))
 
     edit = f"/decks/fraud/cards/{CARD}"
     form = alice.get(edit)
@@ -196,8 +204,9 @@ def test_an_edited_or_replaced_card_is_what_the_member_practises_next(
     assert f'href="/questions/{CARD}"' in found
     graded = alice.post("/api/v1/grades", json={"question_id": CARD, "answer": ANSWER}).json()
     assert [p["key_point"] for p in graded["grade"]["points"]] == values["key_points"].split("\n")
-    # The drill starts again on the new cards, so the card on screen is never the old wording.
-    assert PROMPT not in _text(alice.get("/practice?topic=ensembles"))
+    # The drill goes on with the card as it is now.
+    drill = _text(alice.get("/practice"))
+    assert reworded in drill and PROMPT not in drill and "deck fraud" in drill
 
     # Replacing the deck with another card: the old one is gone from her catalog.
     other = DECK.replace(CARD, "own-boosting-fraud-model").replace(

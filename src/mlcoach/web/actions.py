@@ -158,11 +158,56 @@ async def grade_and_record_async(
     return await run_in_threadpool(_record, web, user, question, answer, grade, key)
 
 
-def drill_is_stale(entry: dict[str, Any], catalog: Catalog) -> bool:
-    """Whether a drill in `Web.drills` was started on another catalog than the user's now (they
-    imported or edited cards since), so the next card should come from a new drill on it; never
-    while an answer waits for its rating."""
-    return entry["drill"].catalog is not catalog and entry["attempt_id"] is None
+def deck_cards(web: Web, user: User, catalog: Catalog, name: str) -> frozenset[str]:
+    """The ids of the cards of ``user``'s deck ``name`` that are in ``catalog`` (theirs)."""
+    folder = web.deck_dir(user).resolve()
+    ids = frozenset(
+        key
+        for (kind, key), origin in catalog.origins.items()
+        if kind == "questions"
+        and origin.path.stem == name
+        and origin.path.resolve().is_relative_to(folder)
+    )
+    if not ids:
+        raise NotFoundError(f"no deck named {name!r}")
+    return ids
+
+
+def start_drill(
+    web: Web, user: User, catalog: Catalog, *, topic: str | None = None, deck: str | None = None
+) -> dict[str, Any]:
+    """A new drill for ``user`` (only ``topic``; only the cards of their ``deck``), kept in
+    `Web.drills` as the one on screen. The caller holds ``web.drills.lock_for(user.id)``."""
+    from mlcoach.practice import DrillOptions, DrillSession
+
+    questions = None if deck is None else deck_cards(web, user, catalog, deck)
+    options = DrillOptions(topic=topic, questions=questions)
+    drill = DrillSession(web.database, user, catalog, options=options, grader=web.grading.grade)
+    entry: dict[str, Any] = {"drill": drill, "attempt_id": None, "topic": topic, "deck": deck}
+    web.drills.put(user.id, entry)
+    return entry
+
+
+def drill_on_screen(
+    web: Web, user: User, catalog: Catalog, *, topic: str | None = None, deck: str | None = None
+) -> dict[str, Any]:
+    """``user``'s drill: the one going on, unless another ``topic`` or ``deck`` is asked for.
+
+    A drill begun on an older catalog of theirs (they imported or edited cards since) starts again
+    on ``catalog`` with the same topic and deck, so the cards shown are the cards as they are now;
+    never while an answer waits for its rating. The caller holds ``web.drills.lock_for(user.id)``.
+    """
+    entry = web.drills.get(user.id)
+    if entry is None:
+        return start_drill(web, user, catalog, topic=topic, deck=deck)
+    if (topic is not None or deck is not None) and (entry["topic"], entry["deck"]) != (topic, deck):
+        return start_drill(web, user, catalog, topic=topic, deck=deck)
+    if entry["drill"].catalog is not catalog and entry["attempt_id"] is None:
+        try:
+            return start_drill(web, user, catalog, topic=entry["topic"], deck=entry["deck"])
+        except NotFoundError:  # the deck drilled is gone: drill everything instead
+            return start_drill(web, user, catalog, topic=entry["topic"])
+    return entry
 
 
 def attempt_of(web: Web, user: User, attempt_id: int) -> Attempt:

@@ -356,27 +356,8 @@ def delete_attempt(
 
 
 def _drill_entry(request: Request, user: User) -> dict[str, Any]:
-    from mlcoach.practice import DrillOptions, DrillSession
-
     web = web_of(request)
-    catalog = web.catalog_for(user)
-    entry = web.drills.get(user.id)
-    if entry is None or actions.drill_is_stale(entry, catalog):
-        # A drill begun on the page keeps its topic when it starts again on the changed cards.
-        topic = entry["topic"] if entry else None
-        entry = {
-            "drill": DrillSession(
-                web.database,
-                user,
-                catalog,
-                options=DrillOptions(topic=topic),
-                grader=web.grading.grade,
-            ),
-            "attempt_id": None,
-            "topic": topic,
-        }
-        web.drills.put(user.id, entry)
-    return entry
+    return actions.drill_on_screen(web, user, web.catalog_for(user))
 
 
 @router.get("/drills/next", response_model=DrillCardOut, responses=ERRORS)

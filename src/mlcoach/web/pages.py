@@ -272,37 +272,18 @@ def attempt_page(request: Request, attempt_id: int, user: User = Depends(page_us
 # --- drills --------------------------------------------------------------------------------------
 
 
-def _new_drill(request: Request, user: User, topic: str | None) -> dict[str, Any]:
-    from mlcoach.practice import DrillOptions, DrillSession
-
-    web = web_of(request)
-    drill = DrillSession(
-        web.database,
-        user,
-        web.catalog_for(user),
-        options=DrillOptions(topic=topic),
-        grader=web.grading.grade,
-    )
-    entry: dict[str, Any] = {"drill": drill, "attempt_id": None, "topic": topic}
-    web.drills.put(user.id, entry)
-    return entry
-
-
 @router.get("/practice", response_class=HTMLResponse)
 def practice(
-    request: Request, topic: str | None = None, user: User = Depends(page_user)
+    request: Request,
+    topic: str | None = None,
+    deck: str | None = None,
+    user: User = Depends(page_user),
 ) -> Response:
     web = web_of(request)
     catalog = web.catalog_for(user)
     topic = topic if topic in catalog.topics else None
     with web.drills.lock_for(user.id):
-        entry = web.drills.get(user.id)
-        if (
-            entry is None
-            or (topic is not None and entry["topic"] != topic)
-            or actions.drill_is_stale(entry, catalog)
-        ):
-            entry = _new_drill(request, user, topic or (entry["topic"] if entry else None))
+        entry = actions.drill_on_screen(web, user, catalog, topic=topic, deck=deck or None)
         if entry["attempt_id"] is not None:
             return redirect(f"/attempts/{entry['attempt_id']}")
         drill = entry["drill"]
@@ -314,7 +295,8 @@ def practice(
                 request,
                 "practice_done.html",
                 summary=summary,
-                topic=topic,
+                topic=entry["topic"],
+                deck=entry["deck"],
                 topics=catalog.topics,
             )
         return render(
@@ -329,6 +311,7 @@ def practice(
             action="/practice/answer",
             drill=True,
             drill_topic=entry["topic"],
+            drill_deck=entry["deck"],
             topics=catalog.topics,
         )
 
@@ -394,6 +377,7 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
                 action="/practice/answer",
                 drill=True,
                 drill_topic=entry["topic"],
+                drill_deck=entry["deck"],
                 topics=catalog.topics,
             )
         with web.database.session() as session:
