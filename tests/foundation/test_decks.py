@@ -5,7 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import yaml
+
 from mlcoach.catalog import build_catalog, extend_catalog, load_catalog, shipped_content_dir
+from mlcoach.practice.decks import question_record
 
 GOOD_QUESTION = """\
 questions:
@@ -211,3 +214,19 @@ def test_an_extension_is_checked_like_a_deck_and_cannot_replace_a_shipped_questi
     assert report.catalog.question(shipped.id) is shipped
     # Only the deck is checked: the shipped questions bring no issue of their own.
     assert all(i.path == deck for i in report.issues)
+
+
+def test_an_extension_may_skip_the_near_duplicate_search_but_not_the_id_check(
+    tmp_path: Path,
+) -> None:
+    base = load_catalog()
+    original = next(iter(base.questions.values()))
+    # The same question twice: under its own id (a clash), and under a new one (a copy).
+    copies = [{**question_record(original), "id": ident} for ident in (original.id, "my-copy")]
+    (tmp_path / "deck.yaml").write_text(yaml.safe_dump({"questions": copies}), "utf-8")
+    checked = [str(i) for i in extend_catalog(base, [tmp_path]).issues]
+    assert any("questions[my-copy].prompt: near-duplicate" in i for i in checked), checked
+    quick = extend_catalog(base, [tmp_path], near_duplicates=False)
+    assert [i.field for i in quick.issues] == [f"questions[{original.id}].id"]
+    assert quick.catalog.question(original.id) is original
+    assert "my-copy" in quick.catalog.questions

@@ -209,13 +209,17 @@ def build_catalog(roots: Sequence[Path], *, trusted: Sequence[Path] = ()) -> Cat
     return CatalogReport(catalog, issues, files_read)
 
 
-def extend_catalog(base: Catalog, roots: Sequence[Path]) -> CatalogReport:
+def extend_catalog(
+    base: Catalog, roots: Sequence[Path], *, near_duplicates: bool = True
+) -> CatalogReport:
     """``base`` plus the content below ``roots``, checked against it as `build_catalog` checks a
     deck against the shipped curriculum (topics, follow-ups, duplicate ids, near-duplicates).
 
     ``base`` is not changed and its items are shared, not read again: a catalog per user costs
     that user's files only. An item whose id ``base`` already has is an issue and left out, so a
-    deck cannot replace a shipped question.
+    deck cannot replace a shipped question. ``near_duplicates=False`` skips comparing prompts and
+    key points, most of the time taken (~0.6 s of 0.7 s for 300 questions), for content that was
+    checked when it was imported.
     """
     # Every base item's search words are cut once, here, and shared by all the extensions.
     base.index_for_search()
@@ -231,7 +235,7 @@ def extend_catalog(base: Catalog, roots: Sequence[Path]) -> CatalogReport:
     issues, files_read, loaded = _read(roots)
     nodes = _add(catalog, loaded, issues)
     added = [i for i, qid in enumerate(catalog.questions) if ("questions", qid) in nodes]
-    issues.extend(_cross_check(catalog, nodes, added, checked=nodes))
+    issues.extend(_cross_check(catalog, nodes, added if near_duplicates else [], checked=nodes))
     return CatalogReport(catalog, issues, files_read)
 
 
