@@ -77,8 +77,8 @@ def deck_stamp(folder: Path) -> DeckStamp:
 class UserCatalogs:
     """Each account's practice catalog in team mode: the shared catalog plus that account's decks.
 
-    Built from the shared catalog's parsed items and the account's files alone (milliseconds for
-    a deck, ~50 ms for 300 cards, not the second a whole curriculum takes), kept for the
+    Built from the shared catalog's parsed items and the account's files alone (under 1 ms for a
+    card, ~50 ms for 300, not the second a whole curriculum takes), kept for the
     ``capacity`` accounts used most recently, and rebuilt when the account's deck folder changes,
     whichever process changed it.
     """
