@@ -7,11 +7,14 @@ import html
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from mlcoach.catalog import Catalog
+from mlcoach.config import load_settings
+from mlcoach.web import create_app
 from mlcoach.web.state import UserCatalogs
-from tests.web.conftest import AppFactory, csrf_of, form_token, sign_up
+from tests.web.conftest import BASE_URL, AppFactory, csrf_of, form_token, sign_up
 
 CARD = "own-bagging-fraud-model"
 PROMPT = "Our fraud model is one deep decision tree: why would bagging a hundred of them help?"
@@ -238,3 +241,21 @@ def test_each_members_catalog_is_kept_until_their_decks_change_and_the_cache_is_
     catalogs.get(catalog, 3, folders[3])
     assert len(catalogs) == 2  # the account used longest ago made room
     assert catalogs.get(catalog, 1, folders[1]) is not second
+
+
+def test_a_member_cannot_import_a_card_with_the_id_of_one_the_server_shares(
+    isolated_data_dir: Path, lexical_grader: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's own deck folder is part of everyone's catalog.
+    shared = isolated_data_dir / "decks"
+    shared.mkdir(parents=True)
+    (shared / "house.yaml").write_text(DECK, "utf-8")
+    monkeypatch.setenv("MLCOACH_AUTH", "on")
+    with TestClient(create_app(load_settings()), base_url=BASE_URL) as client:
+        sign_up(client, "alice")
+        assert PROMPT in _text(client.get(f"/questions/{CARD}"))
+        mine = DECK.replace(PROMPT, "When would you bag a hundred shallow trees for fraud scores?")
+        clash = _upload(client, mine)
+        assert clash.status_code == 400  # type: ignore[attr-defined]
+        assert f"fraud.yaml:2: questions[{CARD}].id: duplicate id" in _text(clash)
+        assert PROMPT in _text(client.get(f"/questions/{CARD}"))

@@ -176,7 +176,10 @@ def _import(
         source = Path(tmp) / source_name
         source.write_bytes(data)
         try:
-            result = import_deck(source, folder, name=name, replace=replace)
+            # In team mode the deck joins the shared catalog, the server's deck folder included:
+            # checked against it, so none of its cards is left out for a clashing id.
+            shared = [Path(web.settings.deck_dir)] if web.auth else []
+            result = import_deck(source, folder, name=name, replace=replace, shared=shared)
         except DeckImportError as exc:
             raise _Issues([str(i).replace(str(source), source_name) for i in exc.issues]) from None
         except MlcoachError as exc:
