@@ -48,7 +48,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from mlcoach.catalog import CatalogReport, Question, build_catalog, shipped_content_dir
+from mlcoach.catalog import Catalog, CatalogReport, Question, build_catalog, shipped_content_dir
 from mlcoach.catalog.loader import (
     MAX_FILE_BYTES,
     ContentIssue,
@@ -573,6 +573,22 @@ def _cross_check(
         # The new deck goes last, so every duplicate found is reported on its side.
         report = build_catalog([shipped, *others, stand.path], trusted=[shipped])
         return [_at_source(i, report, [stand]) for i in report.issues if i.path == stand.path]
+
+
+def deck_questions(catalog: Catalog, deck_dir: Path, name: str) -> frozenset[str]:
+    """The ids of the questions of deck ``name`` (a file ``NAME.yaml`` in ``deck_dir``) that
+    ``catalog`` holds: what a drill of that deck asks."""
+    folder = deck_dir.resolve()
+    ids = frozenset(
+        key
+        for (kind, key), origin in catalog.origins.items()
+        if kind == "questions"
+        and origin.path.stem == name
+        and origin.path.resolve().is_relative_to(folder)
+    )
+    if not ids:
+        raise NotFoundError(f"no deck named {name!r}")
+    return ids
 
 
 # --- checking without importing ----------------------------------------------------------------

@@ -158,29 +158,15 @@ async def grade_and_record_async(
     return await run_in_threadpool(_record, web, user, question, answer, grade, key)
 
 
-def deck_cards(web: Web, user: User, catalog: Catalog, name: str) -> frozenset[str]:
-    """The ids of the cards of ``user``'s deck ``name`` that are in ``catalog`` (theirs)."""
-    folder = web.deck_dir(user).resolve()
-    ids = frozenset(
-        key
-        for (kind, key), origin in catalog.origins.items()
-        if kind == "questions"
-        and origin.path.stem == name
-        and origin.path.resolve().is_relative_to(folder)
-    )
-    if not ids:
-        raise NotFoundError(f"no deck named {name!r}")
-    return ids
-
-
 def start_drill(
     web: Web, user: User, catalog: Catalog, *, topic: str | None = None, deck: str | None = None
 ) -> dict[str, Any]:
     """A new drill for ``user`` (only ``topic``; only the cards of their ``deck``), kept in
     `Web.drills` as the one on screen. The caller holds ``web.drills.lock_for(user.id)``."""
     from mlcoach.practice import DrillOptions, DrillSession
+    from mlcoach.practice.decks import deck_questions
 
-    questions = None if deck is None else deck_cards(web, user, catalog, deck)
+    questions = None if deck is None else deck_questions(catalog, web.deck_dir(user), deck)
     options = DrillOptions(topic=topic, questions=questions)
     drill = DrillSession(web.database, user, catalog, options=options, grader=web.grading.grade)
     entry: dict[str, Any] = {"drill": drill, "attempt_id": None, "topic": topic, "deck": deck}
