@@ -5,7 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from mlcoach.catalog import build_catalog, load_catalog, shipped_content_dir
+import yaml
+
+from mlcoach.catalog import build_catalog, extend_catalog, load_catalog, shipped_content_dir
+from mlcoach.practice.decks import question_record
 
 GOOD_QUESTION = """\
 questions:
@@ -164,3 +167,66 @@ def test_a_file_that_is_not_a_deck_is_rejected(tmp_path: Path) -> None:
     binary = tmp_path / "junk.yaml"
     binary.write_bytes(b"\xff\xfe\x00junk")
     assert "not UTF-8" in _issues(binary)[0]
+
+
+# --- a catalog plus one user's decks (what the team web app serves each account) ---------------
+
+
+def test_extending_a_catalog_adds_the_decks_and_leaves_the_base_as_it_was(tmp_path: Path) -> None:
+    base = load_catalog()
+    before = len(base.questions)
+    _deck(tmp_path, GOOD_QUESTION)
+    report = extend_catalog(base, [tmp_path])
+    assert report.issues == [] and report.files == [tmp_path / "deck.yaml"]
+    mine = report.catalog
+    assert mine.question("deck-why-log-loss").topic == "metrics"
+    assert [q.id for q in mine.find_questions(text="churn offers priced")][:1] == [
+        "deck-why-log-loss"
+    ]
+    # The shipped items are the same objects, not parsed again; the base does not see the deck.
+    shipped_id = next(iter(base.questions))
+    assert mine.question(shipped_id) is base.question(shipped_id)
+    assert len(base.questions) == before and "deck-why-log-loss" not in base.questions
+    assert all(q.id != "deck-why-log-loss" for q in base.find_questions(text="churn offers"))
+    summaries = {s.topic.slug: s.questions for s in mine.topic_summaries()}
+    assert summaries["metrics"] == 1 + sum(q.topic == "metrics" for q in base.questions.values())
+
+
+def test_an_extension_is_checked_like_a_deck_and_cannot_replace_a_shipped_question(
+    tmp_path: Path,
+) -> None:
+    base = load_catalog()
+    shipped = next(iter(base.questions.values()))
+    deck = _deck(
+        tmp_path,
+        GOOD_QUESTION.replace("deck-why-log-loss", shipped.id)
+        + GOOD_QUESTION.removeprefix("questions:\n")
+        .replace("deck-why-log-loss", "deck-astrology")
+        .replace("topic: metrics", "topic: astrology")
+        .replace("log loss", "star signs")
+        .replace("Log loss", "Star signs")
+        .replace("churn", "horoscope"),
+    )
+    report = extend_catalog(base, [tmp_path])
+    issues = [str(i) for i in report.issues]
+    assert any(f"{deck}:2: questions[{shipped.id}].id: duplicate id" in i for i in issues), issues
+    assert any("questions[deck-astrology].topic: unknown topic 'astrology'" in i for i in issues)
+    assert report.catalog.question(shipped.id) is shipped
+    # Only the deck is checked: the shipped questions bring no issue of their own.
+    assert all(i.path == deck for i in report.issues)
+
+
+def test_an_extension_may_skip_the_near_duplicate_search_but_not_the_id_check(
+    tmp_path: Path,
+) -> None:
+    base = load_catalog()
+    original = next(iter(base.questions.values()))
+    # The same question twice: under its own id (a clash), and under a new one (a copy).
+    copies = [{**question_record(original), "id": ident} for ident in (original.id, "my-copy")]
+    (tmp_path / "deck.yaml").write_text(yaml.safe_dump({"questions": copies}), "utf-8")
+    checked = [str(i) for i in extend_catalog(base, [tmp_path]).issues]
+    assert any("questions[my-copy].prompt: near-duplicate" in i for i in checked), checked
+    quick = extend_catalog(base, [tmp_path], near_duplicates=False)
+    assert [i.field for i in quick.issues] == [f"questions[{original.id}].id"]
+    assert quick.catalog.question(original.id) is original
+    assert "my-copy" in quick.catalog.questions

@@ -100,3 +100,24 @@ def test_an_unwritable_cache_folder_only_costs_speed(
     vectors = cache.get(["Boosting fits residuals.", "Bagging averages trees."])
     assert vectors.shape == (2, 384)
     assert cache.disk_errors == 2
+
+
+def test_memory_keeps_the_texts_used_last_and_the_disk_keeps_all(
+    semantic: Grader, tmp_path: Path
+) -> None:
+    assert isinstance(semantic.backend, SemanticBackend)
+    counting = CountingEncoder(semantic.backend.encoder)
+    texts = ["Bagging averages trees.", "Boosting fits residuals.", "Stacking learns weights."]
+    in_memory = EmbeddingCache(counting, None, model_tag="m", memory_limit=2)
+    first = in_memory.get(texts)
+    counting.texts_encoded = 0
+    in_memory.get(texts[1:])  # the two used last are still in memory
+    assert counting.texts_encoded == 0
+    # The first made room: encoded again (alone, so equal to rounding).
+    np.testing.assert_allclose(in_memory.get(texts[:1]), first[:1], atol=1e-6)
+    assert counting.texts_encoded == 1
+    on_disk = EmbeddingCache(counting, tmp_path, model_tag="m", memory_limit=1)
+    on_disk.get(texts)
+    counting.texts_encoded = 0
+    np.testing.assert_allclose(on_disk.get(texts), first, atol=1e-6)
+    assert counting.texts_encoded == 0

@@ -124,6 +124,36 @@ def test_nothing_to_do_and_missing_history_are_explained(run_cli) -> None:  # ty
     assert weak.returncode == 2 and "--weak needs some history" in weak.stderr
 
 
+DECK = """\
+questions:
+  - id: own-shadow-rollout
+    topic: ml-engineering
+    subtopic: rollout
+    difficulty: hard
+    roles: [engineering]
+    prompt: Before our new ranking model takes traffic, why would we run it in shadow mode?
+    answer: >-
+      In shadow mode the new model receives a copy of live requests and its predictions are
+      logged but never shown to users, so problems surface before anyone is affected.
+    key_points:
+      - The shadow model sees a copy of real traffic but its answers are not served.
+      - Problems surface before any user is affected.
+"""
+
+
+def test_a_drill_of_one_deck_asks_only_its_cards(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "rollout.yaml"
+    source.write_text(DECK, "utf-8")
+    assert run_cli("deck", "import", str(source), env=ENV).returncode == 0
+    # A hard card of a busy topic: in a drill of everything it would come weeks later.
+    result = run_cli("drill", "--deck", "rollout", input="s\n", env=ENV)
+    assert result.returncode == 0, result.stderr
+    assert "#1 own-shadow-rollout" in result.stdout and "#2 " not in result.stdout
+    assert "why would we run it in shadow mode" in result.stdout
+    unknown = run_cli("drill", "--deck", "nope", input="", env=ENV)
+    assert unknown.returncode == 2 and "no deck named 'nope'" in unknown.stderr
+
+
 class Terminal:
     """`mlcoach drill` on a pseudo-terminal, driven by keystrokes like a person at a keyboard."""
 

@@ -182,6 +182,21 @@ def test_filters_choose_the_questions(
     assert len({q.topic for q in seen}) > 3  # topics take turns
 
 
+def test_a_drill_of_chosen_questions_shows_only_those(
+    database: Database, user: User, catalog: Catalog, lexical_grader, clock: FakeClock
+) -> None:
+    # One deck's cards: a hard one and an easy one, from two topics.
+    hard = next(q for q in catalog.questions.values() if q.difficulty == "hard")
+    easy = next(q for q in catalog.questions.values() if q.difficulty == "easy")
+    deck = frozenset({hard.id, easy.id})
+    session = make_session(database, user, catalog, lexical_grader, clock, questions=deck)
+    seen = []
+    while (item := session.next_card()) is not None:
+        seen.append(item.question.id)
+        session.skip()
+    assert seen == [easy.id, hard.id]  # easiest first, as in any drill
+
+
 def test_unknown_filters_are_user_errors(
     database: Database, user: User, catalog: Catalog, lexical_grader, clock: FakeClock
 ) -> None:

@@ -1,6 +1,7 @@
 """The preparation pages in a real browser (Playwright + Debian's Chromium against `mlcoach serve`):
 a timed mock interview with a judged coding round to its scorecard, a study plan and its calendar,
-a deck upload (an error, then a good one) and its Anki export, the progress charts, and no page
+a deck upload (an error, then a good one) and its Anki export, a team member's uploaded card
+answered, graded and drilled (and hidden from a teammate), the progress charts, and no page
 scrolling sideways on a 390 px phone. Screenshots go to test-output/web/."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from mlcoach.catalog import Catalog
-from tests.web.test_browser import ARGS, CHROMIUM, DESKTOP, PHONE, SHOTS, Server, shoot
+from tests.web.test_browser import ARGS, CHROMIUM, DESKTOP, PHONE, SHOTS, Server, _sign_up, shoot
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -256,6 +257,68 @@ def test_upload_a_deck_fix_it_and_export_to_anki(server: Server, page: Any, tmp_
 
     with zipfile.ZipFile(saved) as archive:
         assert "collection.anki2" in archive.namelist()
+
+
+@pytest.fixture(scope="module")
+def team_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = Server(tmp_path_factory.mktemp("web-prepare-team"), auth=True)
+    yield running
+    running.stop()
+
+
+def test_a_team_member_uploads_a_deck_and_practises_its_card(
+    team_server: Server, browser: Any, tmp_path: Path
+) -> None:
+    url = team_server.url
+    deck = tmp_path / "rollout.yaml"
+    deck.write_text(GOOD_DECK, "utf-8")
+    cleo = browser.new_context(viewport=DESKTOP).new_page()
+    cleo.set_default_timeout(30_000)
+    _sign_up(cleo, url, "cleo")
+    cleo.goto(f"{url}/decks")
+    cleo.set_input_files("#deck-file", str(deck))
+    cleo.get_by_role("button", name="Import").click()
+    cleo.wait_for_url(re.compile(r"/decks/rollout$"))
+    answer = (
+        "The shadow model gets a copy of real traffic but its answers are never served; we "
+        "compare its predictions and latency with the live model's, so problems surface before "
+        "any user is affected."
+    )
+    cleo.get_by_role("link", name="Answer").click()
+    cleo.wait_for_url(re.compile(r"/questions/team-shadow-deployment$"))
+    assert cleo.get_by_text("why would we run it in shadow mode").is_visible()
+    cleo.fill("textarea#answer", answer)
+    cleo.get_by_role("button", name="Grade my answer").click()
+    cleo.wait_for_url(re.compile(r"/attempts/\d+$"))
+    assert float(cleo.get_by_test_id("score").inner_text().split("/")[0]) > 0
+    shoot(cleo, "team-deck-card-graded")
+    # Drilled from its deck's page: answered, rated, scheduled.
+    cleo.goto(f"{url}/decks/rollout")
+    cleo.get_by_role("link", name="Drill these cards").click()
+    cleo.wait_for_url(re.compile(r"/practice\?deck=rollout$"))
+    assert "deck rollout" in cleo.locator("h1").inner_text()
+    assert cleo.get_by_text("why would we run it in shadow mode").is_visible()
+    cleo.fill("textarea#answer", answer)
+    cleo.get_by_role("button", name="Grade my answer").click()
+    cleo.wait_for_url(re.compile(r"/attempts/\d+$"))
+    cleo.get_by_role("button", name=re.compile("^Good")).click()
+    cleo.wait_for_url(re.compile(r"/practice$"))
+    assert "No card is due in deck rollout" in cleo.locator("main").inner_text()
+    # Found again by searching the question list, with the best score kept.
+    cleo.goto(f"{url}/questions")
+    cleo.fill("input[name=q]", "shadow mode ranking model")
+    cleo.get_by_role("button", name="Filter").click()
+    found = cleo.get_by_role("link", name=re.compile("why would we run it in shadow mode"))
+    assert found.is_visible()
+    assert "best" in cleo.locator("li", has=found).inner_text()
+    # A teammate neither finds nor opens it.
+    dan = browser.new_context(viewport=PHONE).new_page()
+    _sign_up(dan, url, "dan")
+    dan.goto(f"{url}/questions?q=shadow+mode+ranking+model")
+    assert dan.get_by_text("why would we run it in shadow mode").count() == 0
+    assert dan.goto(f"{url}/questions/team-shadow-deployment").status == 404
+    cleo.context.close()
+    dan.context.close()
 
 
 def test_progress_charts_are_drawn(server: Server, page: Any, catalog: Catalog) -> None:

@@ -335,8 +335,10 @@ def test_deck_upload_browse_edit_and_export(client: TestClient) -> None:
     assert good.headers["location"] == "/decks/team"  # type: ignore[attr-defined]
     deck = _text(client.get("/decks/team"))
     assert "Our team is adding a feature store" in deck and "1 card" in deck
-    # Single-user mode: the new card is practised like the shipped ones.
+    # Single-user mode: the new card is practised like the shipped ones, or drilled on its own.
     assert client.get("/questions/team-feature-store-purpose").status_code == 200
+    drill = _text(client.get("/practice?deck=team"))
+    assert "deck team" in drill and 'value="team-feature-store-purpose"' in drill
     # Edit: a bad edit keeps what was typed and says which field is wrong; a good one is saved.
     edit = "/decks/team/cards/team-feature-store-purpose"
     form = client.get(edit).text

@@ -5,6 +5,7 @@ from mlcoach.catalog.catalog import (
     CatalogReport,
     TopicSummary,
     build_catalog,
+    extend_catalog,
     load_catalog,
     shipped_content_dir,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "Topic",
     "TopicSummary",
     "build_catalog",
+    "extend_catalog",
     "load_catalog",
     "shipped_content_dir",
 ]

@@ -251,6 +251,11 @@ def drill(
         False, "--weak", help="Only the topics you recall worst (lowest recall and recent scores)."
     ),
     weak_topics: int = typer.Option(3, "--weak-topics", min=1, help="How many weak topics."),
+    deck: str | None = typer.Option(
+        None,
+        "--deck",
+        help="Only the cards of your deck NAME (as `mlcoach deck import` named it).",
+    ),
     optimise: bool = typer.Option(
         False, "--optimise", help="Re-fit the FSRS parameters to your review history and exit."
     ),
@@ -266,6 +271,7 @@ def drill(
         _optimise()
         return
     from mlcoach.practice import DrillOptions, DrillSession
+    from mlcoach.practice.decks import deck_questions
 
     _check_choice(role, ROLES, "role")
     _check_choice(difficulty, DIFFICULTIES, "difficulty")
@@ -276,6 +282,9 @@ def drill(
         new_per_day=new,
         weak=weak,
         weak_topics=weak_topics,
+        questions=None
+        if deck is None
+        else deck_questions(ctx.catalog, ctx.settings.deck_dir, deck),
     )
     session = DrillSession(ctx.database, ctx.user, ctx.catalog, options=options)
     if session.weak_topics:

@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +24,9 @@ from mlcoach.grading.minilm import FloatArray
 # Part of every cache key: bump it when the encoder's arithmetic changes, so old vectors are
 # recomputed rather than compared with new ones.
 ENCODER_REVISION = "numpy-tanh-gelu-1"
+# Vectors kept in memory (1.5 KB each, so ~75 MB at most): many times the whole shipped curriculum,
+# while the cards team members import (each account's own) cannot grow a server without end.
+MEMORY_LIMIT = 50_000
 
 
 class Encoder(Protocol):
@@ -45,13 +49,23 @@ class CountingEncoder:
 
 
 class EmbeddingCache:
-    """Vectors of fixed texts, from memory, then disk, then the encoder (which fills both)."""
+    """Vectors of fixed texts, from memory, then disk, then the encoder (which fills both).
 
-    def __init__(self, encoder: Encoder, folder: Path | None, *, model_tag: str) -> None:
+    Memory keeps the ``memory_limit`` texts used most recently; the disk keeps every one."""
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        folder: Path | None,
+        *,
+        model_tag: str,
+        memory_limit: int = MEMORY_LIMIT,
+    ) -> None:
         self.encoder = encoder
         self.folder = folder
         self.model_tag = model_tag
-        self._memory: dict[str, FloatArray] = {}
+        self.memory_limit = memory_limit
+        self._memory: OrderedDict[str, FloatArray] = OrderedDict()
         self._lock = threading.Lock()
         self.disk_errors = 0
 
@@ -67,8 +81,8 @@ class EmbeddingCache:
                 vector = self._memory.get(key)
                 if vector is None:
                     vector = self._read(key)
-                    if vector is not None:
-                        self._memory[key] = vector
+                if vector is not None:
+                    self._remember(key, vector)
                 if vector is None:
                     missing[key] = text
                 else:
@@ -77,12 +91,18 @@ class EmbeddingCache:
             vectors = self.encoder.encode(list(missing.values()))
             with self._lock:
                 for key, vector in zip(missing, vectors, strict=True):
-                    self._memory[key] = vector
+                    self._remember(key, vector)
                     found[key] = vector
                     self._write(key, vector)
         if not keys:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([found[k] for k in keys])
+
+    def _remember(self, key: str, vector: FloatArray) -> None:
+        self._memory[key] = vector
+        self._memory.move_to_end(key)
+        while len(self._memory) > self.memory_limit:
+            self._memory.popitem(last=False)
 
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / key[:2] / f"{key}.npy"

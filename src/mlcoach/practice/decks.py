@@ -39,7 +39,7 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +48,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from mlcoach.catalog import CatalogReport, Question, build_catalog, shipped_content_dir
+from mlcoach.catalog import Catalog, CatalogReport, Question, build_catalog, shipped_content_dir
 from mlcoach.catalog.loader import (
     MAX_FILE_BYTES,
     ContentIssue,
@@ -553,12 +553,18 @@ def _at_source(
 
 
 def _cross_check(
-    valid: list[tuple[Question, SourceEntry]], source: Path, deck_dir: Path, target: Path
+    valid: list[tuple[Question, SourceEntry]],
+    source: Path,
+    deck_dir: Path,
+    target: Path,
+    shared: Sequence[Path] = (),
 ) -> list[ContentIssue]:
-    """Check the deck with the shipped curriculum and the other decks; issues by source line."""
+    """Check the deck with the shipped curriculum, the ``shared`` folders and the other decks;
+    issues by source line."""
     others = [
         p
-        for p in (content_files(deck_dir) if deck_dir.is_dir() else [])
+        for folder in (*shared, deck_dir)
+        for p in (content_files(folder) if folder.is_dir() else [])
         if p.resolve() != target.resolve()
     ]
     with tempfile.TemporaryDirectory(prefix="mlcoach-import-") as tmp:
@@ -567,6 +573,22 @@ def _cross_check(
         # The new deck goes last, so every duplicate found is reported on its side.
         report = build_catalog([shipped, *others, stand.path], trusted=[shipped])
         return [_at_source(i, report, [stand]) for i in report.issues if i.path == stand.path]
+
+
+def deck_questions(catalog: Catalog, deck_dir: Path, name: str) -> frozenset[str]:
+    """The ids of the questions of deck ``name`` (a file ``NAME.yaml`` in ``deck_dir``) that
+    ``catalog`` holds: what a drill of that deck asks."""
+    folder = deck_dir.resolve()
+    ids = frozenset(
+        key
+        for (kind, key), origin in catalog.origins.items()
+        if kind == "questions"
+        and origin.path.stem == name
+        and origin.path.resolve().is_relative_to(folder)
+    )
+    if not ids:
+        raise NotFoundError(f"no deck named {name!r}")
+    return ids
 
 
 # --- checking without importing ----------------------------------------------------------------
@@ -660,9 +682,17 @@ def _read_entries(path: Path) -> tuple[list[SourceEntry], list[ContentIssue]]:
 
 
 def import_deck(
-    source: Path, deck_dir: Path, *, name: str | None = None, replace: bool = False
+    source: Path,
+    deck_dir: Path,
+    *,
+    name: str | None = None,
+    replace: bool = False,
+    shared: Sequence[Path] = (),
 ) -> ImportResult:
-    """Read, check and write ``source`` as ``deck_dir/NAME.yaml``; nothing is written on error."""
+    """Read, check and write ``source`` as ``deck_dir/NAME.yaml``; nothing is written on error.
+
+    ``shared``: other content folders the deck will be practised with (a team server's own deck
+    folder), checked against like the shipped curriculum."""
     stem = name or source.stem
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", stem):
         raise ContentError(f"deck name {stem!r}: use letters, digits, '-', '_' and '.' only")
@@ -678,7 +708,7 @@ def import_deck(
     valid, schema_issues = validate_entries(entries, source)
     issues.extend(schema_issues)
     if valid:
-        issues.extend(_cross_check(valid, source, deck_dir, target))
+        issues.extend(_cross_check(valid, source, deck_dir, target, shared))
     if issues:
         issues.sort(key=lambda i: (i.line or 0, i.field))
         raise DeckImportError(issues)

@@ -64,6 +64,8 @@ class DrillOptions:
     new_per_day: int = DEFAULT_NEW_PER_DAY
     weak: bool = False
     weak_topics: int = DEFAULT_WEAK_TOPICS
+    # Only these questions (one of the user's decks); None: every question the other filters pass.
+    questions: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,7 @@ class DrillSession:
             if (o.topic is None or q.topic == o.topic)
             and (o.role is None or o.role in q.roles)
             and (o.difficulty is None or q.difficulty == o.difficulty)
+            and (o.questions is None or q.id in o.questions)
         ]
 
     def _find_weak_topics(self) -> tuple[str, ...]:

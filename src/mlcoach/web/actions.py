@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from mlcoach.catalog import Problem, Question
+from mlcoach.catalog import Catalog, Problem, Question
 from mlcoach.errors import MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.grading import Grade
 from mlcoach.jobs import JobStatus
@@ -156,6 +156,44 @@ async def grade_and_record_async(
         return dict(earlier.grade or {}), earlier.id, True
     grade = await asyncio.wrap_future(web.grading.submit(question, answer))
     return await run_in_threadpool(_record, web, user, question, answer, grade, key)
+
+
+def start_drill(
+    web: Web, user: User, catalog: Catalog, *, topic: str | None = None, deck: str | None = None
+) -> dict[str, Any]:
+    """A new drill for ``user`` (only ``topic``; only the cards of their ``deck``), kept in
+    `Web.drills` as the one on screen. The caller holds ``web.drills.lock_for(user.id)``."""
+    from mlcoach.practice import DrillOptions, DrillSession
+    from mlcoach.practice.decks import deck_questions
+
+    questions = None if deck is None else deck_questions(catalog, web.deck_dir(user), deck)
+    options = DrillOptions(topic=topic, questions=questions)
+    drill = DrillSession(web.database, user, catalog, options=options, grader=web.grading.grade)
+    entry: dict[str, Any] = {"drill": drill, "attempt_id": None, "topic": topic, "deck": deck}
+    web.drills.put(user.id, entry)
+    return entry
+
+
+def drill_on_screen(
+    web: Web, user: User, catalog: Catalog, *, topic: str | None = None, deck: str | None = None
+) -> dict[str, Any]:
+    """``user``'s drill: the one going on, unless another ``topic`` or ``deck`` is asked for.
+
+    A drill begun on an older catalog of theirs (they imported or edited cards since) starts again
+    on ``catalog`` with the same topic and deck, so the cards shown are the cards as they are now;
+    never while an answer waits for its rating. The caller holds ``web.drills.lock_for(user.id)``.
+    """
+    entry = web.drills.get(user.id)
+    if entry is None:
+        return start_drill(web, user, catalog, topic=topic, deck=deck)
+    if (topic is not None or deck is not None) and (entry["topic"], entry["deck"]) != (topic, deck):
+        return start_drill(web, user, catalog, topic=topic, deck=deck)
+    if entry["drill"].catalog is not catalog and entry["attempt_id"] is None:
+        try:
+            return start_drill(web, user, catalog, topic=entry["topic"], deck=entry["deck"])
+        except NotFoundError:  # the deck drilled is gone: drill everything instead
+            return start_drill(web, user, catalog, topic=entry["topic"])
+    return entry
 
 
 def attempt_of(web: Web, user: User, attempt_id: int) -> Attempt:
@@ -338,7 +376,9 @@ def _mastery_bars(web: Web, session: Any, user: User, now: datetime) -> list[Bar
     from mlcoach.practice.mastery import topic_mastery
     from mlcoach.practice.session import user_scheduler
 
-    mastery = topic_mastery(session, user, web.catalog, user_scheduler(session, user), now)
+    mastery = topic_mastery(
+        session, user, web.catalog_for(user), user_scheduler(session, user), now
+    )
     bars = []
     for m in mastery.values():
         if m.strength is None:

@@ -252,7 +252,7 @@ def list_topics(request: Request, user: User = Depends(api_user)) -> list[TopicO
         TopicOut(
             slug=s.topic.slug, title=s.topic.title, summary=s.topic.summary, questions=s.questions
         )
-        for s in web_of(request).catalog.topic_summaries()
+        for s in web_of(request).catalog_for(user).topic_summaries()
     ]
 
 
@@ -269,8 +269,10 @@ def list_questions(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     user: User = Depends(api_user),
 ) -> list[QuestionOut]:
-    found = web_of(request).catalog.find_questions(
-        topic=topic, role=role, difficulty=difficulty, text=q
+    found = (
+        web_of(request)
+        .catalog_for(user)
+        .find_questions(topic=topic, role=role, difficulty=difficulty, text=q)
     )
     return [_question(x) for x in found[offset : offset + limit]]
 
@@ -282,7 +284,7 @@ def get_question(
     include_answer: bool = False,
     user: User = Depends(api_user),
 ) -> QuestionOut:
-    return _question(web_of(request).catalog.question(question_id), include_answer)
+    return _question(web_of(request).catalog_for(user).question(question_id), include_answer)
 
 
 @router.post("/grades", response_model=GradeOut, status_code=201, responses=GRADING_ERRORS)
@@ -303,7 +305,9 @@ async def create_grade(
     """Grade an answer to a question and keep it as an attempt: the score with the key points made
     and missed, misconceptions found, advice and the model answer."""
     web = web_of(request)
-    question = web.catalog.question(body.question_id)
+    # Off the event loop: a user's catalog is rebuilt from their files after they change them.
+    catalog = await run_in_threadpool(web.catalog_for, user)
+    question = catalog.question(body.question_id)
     try:
         refuse_empty_answer(body.answer)
         grade, attempt_id, replayed = await actions.grade_and_record_async(
@@ -352,18 +356,8 @@ def delete_attempt(
 
 
 def _drill_entry(request: Request, user: User) -> dict[str, Any]:
-    from mlcoach.practice import DrillSession
-
     web = web_of(request)
-    entry = web.drills.get(user.id)
-    if entry is None:
-        entry = {
-            "drill": DrillSession(web.database, user, web.catalog, grader=web.grading.grade),
-            "attempt_id": None,
-            "topic": None,
-        }
-        web.drills.put(user.id, entry)
-    return entry
+    return actions.drill_on_screen(web, user, web.catalog_for(user))
 
 
 @router.get("/drills/next", response_model=DrillCardOut, responses=ERRORS)

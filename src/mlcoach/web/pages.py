@@ -109,15 +109,16 @@ def _is_htmx(request: Request) -> bool:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: User = Depends(page_user)) -> Response:
     web = web_of(request)
+    catalog = web.catalog_for(user)
     dash = actions.dashboard(web, user)
     return render(
         request,
         "dashboard.html",
         dash=dash,
         chart=bar_chart_svg(dash.bars) if dash.bars else None,
-        questions=len(web.catalog.questions),
-        problems=len(web.catalog.problems),
-        titles={q.id: q.prompt for q in web.catalog.questions.values()},
+        questions=len(catalog.questions),
+        problems=len(catalog.problems),
+        titles={q.id: q.prompt for q in catalog.questions.values()},
     )
 
 
@@ -135,14 +136,13 @@ def questions(
     user: User = Depends(page_user),
 ) -> Response:
     web = web_of(request)
+    catalog = web.catalog_for(user)
     topic = topic or None
     difficulty = difficulty if difficulty in DIFFICULTIES else None
     role = role if role in ROLES else None
-    if topic is not None and topic not in web.catalog.topics:
+    if topic is not None and topic not in catalog.topics:
         topic = None
-    found = web.catalog.find_questions(
-        topic=topic, role=role, difficulty=difficulty, text=q or None
-    )
+    found = catalog.find_questions(topic=topic, role=role, difficulty=difficulty, text=q or None)
     with web.database.session() as session:
         best = dict(
             session.execute(
@@ -161,7 +161,7 @@ def questions(
         page=page,
         pages=pages,
         best=best,
-        topics=web.catalog.topics,
+        topics=catalog.topics,
         difficulties=DIFFICULTIES,
         roles=ROLES,
         filters={"topic": topic, "difficulty": difficulty, "role": role, "q": q or ""},
@@ -170,8 +170,7 @@ def questions(
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
 def question_page(request: Request, question_id: str, user: User = Depends(page_user)) -> Response:
-    web = web_of(request)
-    question = web.catalog.question(question_id)
+    question = web_of(request).catalog_for(user).question(question_id)
     return _question_form(request, user, question)
 
 
@@ -199,7 +198,7 @@ def _question_form(
         "question.html",
         status=status,
         question=question,
-        topic=web.catalog.topics.get(question.topic),
+        topic=web.catalog_for(user).topics.get(question.topic),
         previous=previous,
         error=error,
         answer=answer,
@@ -221,7 +220,7 @@ async def answer_question(
 
 def _answer_question(request: Request, question_id: str, user: User, form: FormData) -> Response:
     web = web_of(request)
-    question = web.catalog.question(question_id)
+    question = web.catalog_for(user).question(question_id)
     answer = _field(form, "answer")
     # The form's one-time key: a resent form (double click, reload after a lost response) is
     # stored once and shows the same attempt.
@@ -251,7 +250,7 @@ def _status_of(exc: MlcoachError) -> int:
 def attempt_page(request: Request, attempt_id: int, user: User = Depends(page_user)) -> Response:
     web = web_of(request)
     attempt = actions.attempt_of(web, user, attempt_id)
-    question = web.catalog.questions.get(attempt.question_id)
+    question = web.catalog_for(user).questions.get(attempt.question_id)
     rating = None
     if attempt.source == "drill":
         from mlcoach.practice import is_rated, suggest_rating
@@ -273,28 +272,18 @@ def attempt_page(request: Request, attempt_id: int, user: User = Depends(page_us
 # --- drills --------------------------------------------------------------------------------------
 
 
-def _new_drill(request: Request, user: User, topic: str | None) -> dict[str, Any]:
-    from mlcoach.practice import DrillOptions, DrillSession
-
-    web = web_of(request)
-    drill = DrillSession(
-        web.database, user, web.catalog, options=DrillOptions(topic=topic), grader=web.grading.grade
-    )
-    entry: dict[str, Any] = {"drill": drill, "attempt_id": None, "topic": topic}
-    web.drills.put(user.id, entry)
-    return entry
-
-
 @router.get("/practice", response_class=HTMLResponse)
 def practice(
-    request: Request, topic: str | None = None, user: User = Depends(page_user)
+    request: Request,
+    topic: str | None = None,
+    deck: str | None = None,
+    user: User = Depends(page_user),
 ) -> Response:
     web = web_of(request)
-    topic = topic if topic in web.catalog.topics else None
+    catalog = web.catalog_for(user)
+    topic = topic if topic in catalog.topics else None
     with web.drills.lock_for(user.id):
-        entry = web.drills.get(user.id)
-        if entry is None or (topic is not None and entry["topic"] != topic):
-            entry = _new_drill(request, user, topic)
+        entry = actions.drill_on_screen(web, user, catalog, topic=topic, deck=deck or None)
         if entry["attempt_id"] is not None:
             return redirect(f"/attempts/{entry['attempt_id']}")
         drill = entry["drill"]
@@ -306,14 +295,15 @@ def practice(
                 request,
                 "practice_done.html",
                 summary=summary,
-                topic=topic,
-                topics=web.catalog.topics,
+                topic=entry["topic"],
+                deck=entry["deck"],
+                topics=catalog.topics,
             )
         return render(
             request,
             "question.html",
             question=item.question,
-            topic=web.catalog.topics.get(item.question.topic),
+            topic=catalog.topics.get(item.question.topic),
             item=item,
             previous=[],
             error=None,
@@ -321,7 +311,8 @@ def practice(
             action="/practice/answer",
             drill=True,
             drill_topic=entry["topic"],
-            topics=web.catalog.topics,
+            drill_deck=entry["deck"],
+            topics=catalog.topics,
         )
 
 
@@ -336,7 +327,8 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
     web = web_of(request)
     question_id = _field(form, "question_id")
     answer = _field(form, "answer")
-    question = web.catalog.question(question_id)
+    catalog = web.catalog_for(user)
+    question = catalog.question(question_id)
     with web.drills.lock_for(user.id):
         entry = web.drills.get(user.id)
         drill = entry["drill"] if entry else None
@@ -377,7 +369,7 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
                 "question.html",
                 status=_status_of(exc),
                 question=question,
-                topic=web.catalog.topics.get(question.topic),
+                topic=catalog.topics.get(question.topic),
                 item=drill.current,
                 previous=[],
                 error=str(exc),
@@ -385,7 +377,8 @@ def _practice_answer(request: Request, user: User, form: FormData) -> Response:
                 action="/practice/answer",
                 drill=True,
                 drill_topic=entry["topic"],
-                topics=web.catalog.topics,
+                drill_deck=entry["deck"],
+                topics=catalog.topics,
             )
         with web.database.session() as session:
             attempt_id = session.scalar(
@@ -704,7 +697,7 @@ def history(
         more=more,
         attempts=attempts,
         jobs=jobs,
-        questions=web.catalog.questions,
+        questions=web.catalog_for(user).questions,
         problems=web.catalog.problems,
     )
 

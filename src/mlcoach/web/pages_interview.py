@@ -111,7 +111,9 @@ def _interview(request: Request, user: User, session_id: int) -> Any:
     from mlcoach.interview import MockInterview
 
     web = web_of(request)
-    interview = MockInterview(web.database, web.catalog, session_id, services=_mock_services(web))
+    interview = MockInterview(
+        web.database, web.catalog_for(user), session_id, services=_mock_services(web)
+    )
     if interview.user_id != user.id:
         raise NotFoundError(f"no mock interview with id {session_id}")
     return interview
@@ -184,7 +186,7 @@ async def mock_start(request: Request, form: FormData = Depends(checked_form)) -
         interview = await run_in_threadpool(
             lambda: MockInterview.start(
                 web.database,
-                web.catalog,
+                web.catalog_for(user),
                 user.id,
                 role=role,
                 minutes=_int(minutes, "length in minutes"),
@@ -209,7 +211,7 @@ def mock_page(request: Request, session_id: int, user: User = Depends(page_user)
             "mock_scorecard.html",
             interview=interview,
             card=interview.scorecard(),
-            questions=web_of(request).catalog.questions,
+            questions=web_of(request).catalog_for(user).questions,
         )
     if interview.expire_if_due():
         earlier = session_of(request).data.get("flash")
@@ -299,7 +301,11 @@ async def mock_action(
             web = web_of(request)
             await run_in_threadpool(
                 lambda: MockInterview.resume(
-                    web.database, web.catalog, user.id, session_id, services=_mock_services(web)
+                    web.database,
+                    web.catalog_for(user),
+                    user.id,
+                    session_id,
+                    services=_mock_services(web),
                 )
             )
         else:
@@ -334,7 +340,7 @@ def _plan_page(
     web = web_of(request)
     today = date.today()
     plan = refresh_statuses(web.database, user.id, today) or active_plan(web.database, user.id)
-    catalog = web.catalog
+    catalog = web.catalog_for(user)
     names: dict[str, str] = {k: q.prompt for k, q in catalog.questions.items()}
     names.update({k: p.title for k, p in catalog.problems.items()})
     names.update({k: s.title for k, s in catalog.scenarios.items()})
@@ -379,7 +385,7 @@ def plan_create(
             raise MlcoachError("give the interview's date")
         stored = create_plan(
             web.database,
-            web.catalog,
+            web.catalog_for(user),
             user.id,
             role=role,
             interview_date=interview_date,
@@ -402,7 +408,7 @@ def plan_replan(
 
     web = web_of(request)
     try:
-        stored = replan(web.database, web.catalog, user.id, today=date.today())
+        stored = replan(web.database, web.catalog_for(user), user.id, today=date.today())
     except MlcoachError as exc:
         return _form_error(exc, _plan_page, request, user)
     flash(request, f"Re-planned from today (revision {stored.revision}).")
@@ -627,7 +633,7 @@ async def jobspec_read(request: Request, form: FormData = Depends(checked_form))
             posting=posting_text,
             resume=resume_text,
         )
-    catalog = web_of(request).catalog
+    catalog = await run_in_threadpool(web_of(request).catalog_for, user)
     return render(
         request,
         "jobspec.html",
@@ -650,17 +656,18 @@ def _jobspec_report(request: Request, user: User, posting: str, resume: str) -> 
     from mlcoach.store.models import utcnow
 
     web = web_of(request)
+    catalog = web.catalog_for(user)
     embedder = default_embedder()
     profile = read_posting(posting, embedder=embedder)
     with web.database.session() as s:
-        standings, known = user_topic_mastery(s, user.id, web.catalog, utcnow())
+        standings, known = user_topic_mastery(s, user.id, catalog, utcnow())
     history = dict(known.scores)
     candidate = (
         skills_from_resume(resume, embedder=embedder)
         if resume.strip()
         else skills_from_mastery(standings)
     )
-    return compare(profile, candidate, web.catalog, history=history)
+    return compare(profile, candidate, catalog, history=history)
 
 
 # --- design scenarios and project deep-dives -----------------------------------------------------

@@ -4,7 +4,7 @@ Anki export). They call the same `mlcoach.practice` functions as `mlcoach progre
 
 Decks are files. In single-user mode they live in the deck folder the CLI uses, and an import joins
 the practice catalog at once. In team mode each account has its own folder under the data folder:
-its cards are browsed, edited and exported by their owner only.
+its cards are browsed, edited, exported and practised by their owner only (`Web.catalog_for`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def progress_page(request: Request, days: int = 30, user: User = Depends(page_us
     web = web_of(request)
     days = days if days in PROGRESS_WINDOWS else 30
     with web.database.session() as session:
-        report = build_progress(session, user, web.catalog, utcnow(), days=days)
+        report = build_progress(session, user, web.catalog_for(user), utcnow(), days=days)
     scores = [
         Point(
             d.day, d.mean_score, "" if d.mean_score is None else f"mean score {d.mean_score:.1f}/5"
@@ -102,13 +102,6 @@ def progress_page(request: Request, days: int = 30, user: User = Depends(page_us
 # --- decks ---------------------------------------------------------------------------------------
 
 
-def deck_dir(web: Any, user: User) -> Path:
-    """Where this user's decks are: the CLI's deck folder, or one per account in team mode."""
-    if not web.auth:
-        return Path(web.settings.deck_dir)
-    return Path(web.settings.data_dir) / "user-decks" / str(user.id)
-
-
 def _decks(folder: Path) -> list[dict[str, Any]]:
     from mlcoach.catalog.loader import content_files, read_file
 
@@ -148,7 +141,7 @@ def _decks_page(
         request,
         "decks.html",
         status=status,
-        decks=_decks(deck_dir(web, user)),
+        decks=_decks(web.deck_dir(user)),
         issues=issues or [],
         error=error,
         topics=web.catalog.topics,
@@ -178,16 +171,21 @@ def _import(
     from mlcoach.catalog import load_catalog
     from mlcoach.practice.decks import DeckImportError, import_deck
 
-    folder = deck_dir(web, user)
+    folder = web.deck_dir(user)
     with tempfile.TemporaryDirectory(prefix="mlcoach-upload-") as tmp:
         source = Path(tmp) / source_name
         source.write_bytes(data)
         try:
-            result = import_deck(source, folder, name=name, replace=replace)
+            # In team mode the deck joins the shared catalog, the server's deck folder included:
+            # checked against it, so none of its cards is left out for a clashing id.
+            shared = [Path(web.settings.deck_dir)] if web.auth else []
+            result = import_deck(source, folder, name=name, replace=replace, shared=shared)
         except DeckImportError as exc:
             raise _Issues([str(i).replace(str(source), source_name) for i in exc.issues]) from None
         except MlcoachError as exc:
             raise MlcoachError(str(exc).replace(str(source), source_name)) from None
+    # In team mode the account's own catalog sees the changed folder on its next request
+    # (`Web.catalog_for`).
     if not web.auth:
         # One user: the deck joins the practice catalog now, as it would on the CLI's next start.
         web.catalog = load_catalog([folder])
@@ -261,7 +259,7 @@ async def decks_upload(request: Request, form: FormData = Depends(checked_form))
 @router.get("/decks/{name}", response_class=HTMLResponse)
 def deck_page(request: Request, name: str, user: User = Depends(page_user)) -> Response:
     web = web_of(request)
-    deck = _deck(deck_dir(web, user), name)
+    deck = _deck(web.deck_dir(user), name)
     return render(request, "deck.html", deck=deck, topics=web.catalog.topics)
 
 
@@ -276,7 +274,7 @@ def _card_form(
     status: int = 200,
 ) -> Response:
     web = web_of(request)
-    deck = _deck(deck_dir(web, user), name)
+    deck = _deck(web.deck_dir(user), name)
     question = next((q for q in deck["questions"] if q.id == question_id), None)
     if question is None:
         raise NotFoundError(f"no card {question_id!r} in deck {name!r}")
@@ -329,7 +327,7 @@ def card_save(
     from mlcoach.practice.decks import question_record
 
     web = web_of(request)
-    deck = _deck(deck_dir(web, user), name)
+    deck = _deck(web.deck_dir(user), name)
     if not any(q.id == question_id for q in deck["questions"]):
         raise NotFoundError(f"no card {question_id!r} in deck {name!r}")
     fields = ("prompt", "answer", "key_points", "misconceptions", "difficulty", "topic")
@@ -386,18 +384,14 @@ def anki_export(
         raise MlcoachError(
             f"unknown level {difficulty!r}; choose one of: {', '.join(DIFFICULTIES)}"
         )
-    catalog = web.catalog
+    catalog = web.catalog_for(user)
     deck_name = "mlcoach"
     mine: set[str] | None = None
     if source != "all":
-        from mlcoach.catalog import load_catalog
-
-        decks = _decks(deck_dir(web, user))
+        decks = _decks(web.deck_dir(user))
         if source != "mine" and not any(d["name"] == source for d in decks):
             raise NotFoundError(f"no deck named {source!r}")
         mine = {qu.id for d in decks if source in ("mine", d["name"]) for qu in d["questions"]}
-        # In team mode a user's cards are not in the shared catalog: search them with their own.
-        catalog = load_catalog([deck_dir(web, user)], strict=False)
         deck_name = "mlcoach: my cards" if source == "mine" else f"mlcoach: {source}"
     found = catalog.find_questions(topic=topic, role=role, difficulty=difficulty, text=q or None)
     if mine is not None:
