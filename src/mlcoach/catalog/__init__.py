@@ -1,5 +1,6 @@
 """The curriculum as typed data: loading, validating and querying questions, problems and scenarios."""
 
+from mlcoach.catalog.cache import catalog_cache_dir
 from mlcoach.catalog.catalog import (
     Catalog,
     CatalogReport,
@@ -46,6 +47,7 @@ __all__ = [
     "Topic",
     "TopicSummary",
     "build_catalog",
+    "catalog_cache_dir",
     "extend_catalog",
     "load_catalog",
     "shipped_content_dir",

@@ -325,10 +325,23 @@ def _cross_check(
         )
 
 
-def load_catalog(deck_dirs: Sequence[Path] = (), *, strict: bool = True) -> Catalog:
-    """The shipped curriculum plus the user's decks; with ``strict``, any content issue is an error."""
+def load_catalog(
+    deck_dirs: Sequence[Path] = (), *, strict: bool = True, cache_dir: Path | None = None
+) -> Catalog:
+    """The shipped curriculum plus the user's decks; with ``strict``, any content issue is an error.
+
+    With ``cache_dir`` the shipped curriculum is read from a copy parsed by an earlier run (see
+    `mlcoach.catalog.cache`), and only the decks are parsed.
+    """
+    from mlcoach.catalog.cache import shipped_catalog
+
     shipped = shipped_content_dir()
-    report = build_catalog([shipped, *(d for d in deck_dirs if d.exists())], trusted=[shipped])
+    decks = [d for d in deck_dirs if d.exists()]
+    base = shipped_catalog(cache_dir) if cache_dir is not None else None
+    if base is not None:
+        report = extend_catalog(base, decks)
+    else:
+        report = build_catalog([shipped, *decks], trusted=[shipped])
     if strict:
         report.raise_for_issues()
     return report.catalog

@@ -20,9 +20,11 @@ class AppContext:
     @cached_property
     def catalog(self) -> Catalog:
         # Imported here: pydantic and the curriculum cost a command that never reads them ~0.3 s.
-        from mlcoach.catalog import load_catalog
+        from mlcoach.catalog import catalog_cache_dir, load_catalog
 
-        return load_catalog([self.settings.deck_dir])
+        return load_catalog(
+            [self.settings.deck_dir], cache_dir=catalog_cache_dir(self.settings.data_dir)
+        )
 
     @cached_property
     def database(self) -> Database:

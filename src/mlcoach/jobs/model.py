@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal
 
-from mlcoach.catalog import Catalog, load_catalog
+from mlcoach.catalog import Catalog, catalog_cache_dir, load_catalog
 from mlcoach.config import Settings
 from mlcoach.store import Database
 from mlcoach.store.models import Job
@@ -101,7 +101,9 @@ class JobEnv:
     def catalog(self) -> Catalog:
         if self.catalog_loader is not None:
             return self.catalog_loader()
-        return load_catalog([self.settings.deck_dir])
+        return load_catalog(
+            [self.settings.deck_dir], cache_dir=catalog_cache_dir(self.settings.data_dir)
+        )
 
 
 Handler = Callable[[JobInput, JobEnv], dict[str, Any]]

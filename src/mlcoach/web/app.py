@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from mlcoach import __version__
-from mlcoach.catalog import Catalog, load_catalog
+from mlcoach.catalog import Catalog, catalog_cache_dir, load_catalog
 from mlcoach.config import Settings, load_settings
 from mlcoach.errors import MlcoachError, NotFoundError
 from mlcoach.grading import GradingBusyError
@@ -65,7 +65,9 @@ def create_app(
     """
     settings = settings or load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    catalog = catalog or load_catalog([settings.deck_dir])
+    catalog = catalog or load_catalog(
+        [settings.deck_dir], cache_dir=catalog_cache_dir(settings.data_dir)
+    )
     owns_database = database is None
     database = database or Database(settings.database_url)
     if jobs is None:

@@ -168,7 +168,7 @@ def _import(
     web: Any, user: User, source_name: str, data: bytes, name: str | None, replace: bool
 ) -> Any:
     """Import ``data`` (named ``source_name``) with `import_deck`; problems name the user's file."""
-    from mlcoach.catalog import load_catalog
+    from mlcoach.catalog import catalog_cache_dir, load_catalog
     from mlcoach.practice.decks import DeckImportError, import_deck
 
     folder = web.deck_dir(user)
@@ -188,7 +188,7 @@ def _import(
     # (`Web.catalog_for`).
     if not web.auth:
         # One user: the deck joins the practice catalog now, as it would on the CLI's next start.
-        web.catalog = load_catalog([folder])
+        web.catalog = load_catalog([folder], cache_dir=catalog_cache_dir(web.settings.data_dir))
     return result
 
 
