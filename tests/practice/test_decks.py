@@ -400,3 +400,33 @@ def test_content_check_reads_each_deck_by_its_format_and_reports_only_its_proble
     assert "1 files valid: 2 questions" in good.stdout
     unknown = run_cli("content", "check", str(write(folder, "deck.txt", "id,topic\n")))
     assert unknown.returncode == 1 and "cannot tell the format from its name" in unknown.stdout
+
+
+def test_a_readme_beside_the_decks_is_left_out_of_a_folder_check_but_not_when_named(
+    run_cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    isolated_data_dir: Path,
+) -> None:
+    folder = tmp_path / "decks-repo"
+    folder.mkdir()
+    deck = write(folder, "team.md", MARKDOWN)
+    readme = write(folder, "README.md", "# Our team's decks\n\nRun `mlcoach deck import`.\n")
+
+    checked = run_cli("content", "check", str(folder), "--json")
+    assert checked.returncode == 0, checked.stdout
+    data = json.loads(checked.stdout)
+    assert data["files"] == [str(deck)] and data["left_out"] == [str(readme)]
+    printed = run_cli("content", "check", str(folder))
+    assert printed.returncode == 0
+    assert f"left out {readme}" in printed.stdout and "1 files valid" in printed.stdout
+
+    named = run_cli("content", "check", str(readme))
+    assert named.returncode == 1
+    assert f"{readme}:1: no questions: each starts with a '## id' heading" in named.stdout
+    assert "( valid)" not in named.stdout
+
+    only_notes = tmp_path / "only-notes"
+    only_notes.mkdir()
+    write(only_notes, "README.md", "# Nothing here yet\n")
+    empty = run_cli("content", "check", str(only_notes))
+    assert empty.returncode == 1 and "no deck files here" in empty.stdout

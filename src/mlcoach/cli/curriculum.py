@@ -40,7 +40,9 @@ def content_check(
 
         check = check_decks(paths, ctx.settings.deck_dir)
         files, issues, counts = check.files, check.issues, check.counts
+        left_out = check.left_out
     else:
+        left_out = []
         roots = [shipped_content_dir()]
         if ctx.settings.deck_dir.exists():
             roots.append(ctx.settings.deck_dir)
@@ -59,6 +61,7 @@ def content_check(
             {
                 "ok": not issues,
                 "files": [str(f) for f in files],
+                "left_out": [str(f) for f in left_out],
                 "counts": counts,
                 "issues": [
                     {"file": str(i.path), "line": i.line, "field": i.field, "message": i.message}
@@ -67,15 +70,20 @@ def content_check(
             }
         )
     else:
+        for note in left_out:
+            console.print(
+                f"[dim]left out {escape(str(note))}: Markdown with no '## id' question heading "
+                "(a note, not a deck; name the file to check it as one)[/]",
+                soft_wrap=True,
+            )
         for issue in issues:
             console.print(f"[red]✗[/] {escape(str(issue))}", soft_wrap=True)
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n or not paths)
         if not issues:
             console.print(f"[green]✓[/] {len(files)} files valid: {summary}")
         else:
-            console.print(
-                f"[red]{len(issues)} problem(s)[/] in {len(files)} files ({summary} valid)"
-            )
+            valid = f" ({summary} valid)" if summary else ""
+            console.print(f"[red]{len(issues)} problem(s)[/] in {len(files)} files{valid}")
     if issues:
         raise typer.Exit(1)
 

@@ -601,17 +601,35 @@ class DeckCheck:
     files: list[Path]
     issues: list[ContentIssue]
     counts: dict[str, int]
+    # Markdown files in a folder with no question heading: notes next to the decks, not checked.
+    left_out: list[Path] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.issues
 
 
-def deck_files(root: Path) -> list[Path]:
-    """A file itself, or the files of a folder in any format `import_deck` reads, in order."""
+def deck_files(root: Path) -> tuple[list[Path], list[Path]]:
+    """A file itself, or the files of a folder in any format `import_deck` reads, in order; and
+    the folder's Markdown files that are notes rather than decks (a README beside the decks: no
+    line is a '## id' question heading), which are left out. A file named on its own is always
+    checked, so a deck whose headings are all wrong is still reported."""
     if root.is_file():
-        return [root]
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in SOURCE_FORMATS and p.is_file())
+        return [root], []
+    found = sorted(p for p in root.rglob("*") if p.suffix.lower() in SOURCE_FORMATS and p.is_file())
+    notes = [p for p in found if SOURCE_FORMATS[p.suffix.lower()] == "markdown" and _is_note(p)]
+    return [p for p in found if p not in notes], notes
+
+
+def _is_note(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # checked as a deck, which reports why it cannot be read
+    return not any(
+        not fenced and (heading := _HEADING.match(line)) and len(heading.group(1)) == 2
+        for _, line, fenced in _markdown_lines(text)
+    )
 
 
 def check_decks(paths: list[Path], deck_dir: Path | None = None) -> DeckCheck:
@@ -621,11 +639,13 @@ def check_decks(paths: list[Path], deck_dir: Path | None = None) -> DeckCheck:
     follow-ups and duplicates, but only problems in the files given are reported, each at its
     file and line (a CSV row's line)."""
     files: list[Path] = []
+    left_out: list[Path] = []
     issues: list[ContentIssue] = []
     for root in paths:
         if not root.exists():
             raise NotFoundError(f"{root}: no such file or folder")
-        found = deck_files(root)
+        found, notes = deck_files(root)
+        left_out.extend(notes)
         if not found:
             known = ", ".join(sorted(SOURCE_FORMATS))
             issues.append(ContentIssue(root, None, "", f"no deck files here ({known})"))
@@ -670,7 +690,7 @@ def check_decks(paths: list[Path], deck_dir: Path | None = None) -> DeckCheck:
             if origin.path.resolve() in mine:
                 counts[kind] += 1
     issues.sort(key=lambda i: (str(i.path), i.line or 0, i.field))
-    return DeckCheck(files, issues, counts)
+    return DeckCheck(files, issues, counts, left_out)
 
 
 def _read_entries(path: Path) -> tuple[list[SourceEntry], list[ContentIssue]]:
