@@ -552,6 +552,11 @@ def test_question_pages_and_problem_search(client: TestClient, catalog: Catalog)
     assert f"/problems/{problem.id}" in found
     none = client.get("/problems?q=zzzqqqxx").text
     assert "No problem matches" in none
+    # A filter that names nothing is dropped visibly, not applied in silence.
+    unknown = html.unescape(client.get("/questions?topic=nope&difficulty=insane").text)
+    assert "Filter not applied: no topic named 'nope'; no level named 'insane'" in unknown
+    assert f"{total} questions" in unknown
+    assert "Filter not applied" not in client.get("/questions?q=leakage").text
 
 
 # --- team mode -----------------------------------------------------------------------------------

@@ -137,11 +137,18 @@ def questions(
 ) -> Response:
     web = web_of(request)
     catalog = web.catalog_for(user)
-    topic = topic or None
+    # A filter value that names nothing (an old link, a typo in the address) is dropped, and the
+    # page says so rather than quietly listing everything as if it had been applied.
+    ignored = []
+    if topic and topic not in catalog.topics:
+        ignored.append(f"no topic named {topic!r}")
+    if difficulty and difficulty not in DIFFICULTIES:
+        ignored.append(f"no level named {difficulty!r} (levels: {', '.join(DIFFICULTIES)})")
+    if role and role not in ROLES:
+        ignored.append(f"no role named {role!r} (roles: {', '.join(ROLES)})")
+    topic = topic if topic in catalog.topics else None
     difficulty = difficulty if difficulty in DIFFICULTIES else None
     role = role if role in ROLES else None
-    if topic is not None and topic not in catalog.topics:
-        topic = None
     found = catalog.find_questions(topic=topic, role=role, difficulty=difficulty, text=q or None)
     with web.database.session() as session:
         best = dict(
@@ -165,6 +172,7 @@ def questions(
         difficulties=DIFFICULTIES,
         roles=ROLES,
         filters={"topic": topic, "difficulty": difficulty, "role": role, "q": q or ""},
+        ignored=ignored,
     )
 
 
