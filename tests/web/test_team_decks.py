@@ -137,6 +137,8 @@ def test_a_members_uploaded_card_is_searched_answered_graded_and_drilled(
     assert "Recorded “Good”" in _text(rated)
     assert "No card is due in deck fraud" in _text(rated)
     assert alice.get("/practice?deck=nope").status_code == 404
+    unknown_topic = alice.get("/practice?topic=nope")
+    assert unknown_topic.status_code == 404 and "no topic named" in _text(unknown_topic)
 
     # Counted in her progress: the topic has one more question, and it is practised.
     count, detail = _ensembles(alice, catalog)
