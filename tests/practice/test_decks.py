@@ -198,6 +198,13 @@ def test_a_yaml_deck_is_imported_and_an_existing_deck_is_not_overwritten(tmp_pat
     assert again.replaced and len(again.questions) == 2
 
 
+def test_a_file_name_with_accents_gives_the_deck_its_letters(tmp_path: Path) -> None:
+    result = import_deck(write(tmp_path, "café-déck.md", MARKDOWN), deck_dir(tmp_path))
+    assert result.written.name == "cafe-deck.yaml"
+    with pytest.raises(ContentError, match=r"deck name 'caf\u00e9': .* \(for example 'cafe'\)"):
+        import_deck(write(tmp_path, "team.md", MARKDOWN), deck_dir(tmp_path), name="café")
+
+
 def test_csv_errors_point_at_the_source_line_even_after_multi_line_cells(tmp_path: Path) -> None:
     rows = [
         csv_row("team-a", key_points="\n".join(POINTS)),  # three physical lines

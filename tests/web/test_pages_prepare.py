@@ -329,6 +329,23 @@ def test_deck_upload_errors_name_file_line_and_field(client: TestClient) -> None
     assert "cannot tell the deck" in _text(_upload(client, "deck.exe", "x"))
 
 
+def test_an_accented_deck_file_keeps_its_letters_and_its_name_in_errors(
+    client: TestClient,
+) -> None:
+    bad = _upload(client, "équipe-été.csv", _csv_deck(difficulty="impossible"))
+    assert bad.status_code == 400  # type: ignore[attr-defined]
+    assert "équipe-été.csv:2: questions[team-feature-store-purpose].difficulty" in _text(bad)
+    good = _upload(client, "équipe-été.csv", _csv_deck())
+    assert good.status_code == 303, _text(good)  # type: ignore[attr-defined]
+    assert good.headers["location"] == "/decks/equipe-ete"  # type: ignore[attr-defined]
+    typed = client.post(
+        "/decks",
+        data={"csrf_token": form_token(client, "/decks"), "name": "déck"},
+        files={"file": ("team.csv", _csv_deck().encode("utf-8"), "text/csv")},
+    )
+    assert typed.status_code == 400 and "(for example 'deck')" in _text(typed)
+
+
 def test_deck_upload_browse_edit_and_export(client: TestClient) -> None:
     good = _upload(client, "team.csv", _csv_deck())
     assert good.status_code == 303, _text(good)  # type: ignore[attr-defined]

@@ -39,6 +39,7 @@ import csv
 import io
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -609,6 +610,15 @@ class DeckCheck:
         return not self.issues
 
 
+def deck_name(text: str) -> str:
+    """A deck name (a file name on every system) made from ``text``, accents kept as their
+    letters: "café-déck" becomes "cafe-deck", not "caf--d-ck"; what has no Latin spelling becomes
+    "-" and an empty result "deck"."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", plain).strip("-.")
+    return name[:80] or "deck"
+
+
 def deck_files(root: Path) -> tuple[list[Path], list[Path]]:
     """A file itself, or the files of a folder in any format `import_deck` reads, in order; and
     the folder's Markdown files that are notes rather than decks (a README beside the decks: no
@@ -713,9 +723,12 @@ def import_deck(
 
     ``shared``: other content folders the deck will be practised with (a team server's own deck
     folder), checked against like the shipped curriculum."""
-    stem = name or source.stem
+    stem = name or deck_name(source.stem)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", stem):
-        raise ContentError(f"deck name {stem!r}: use letters, digits, '-', '_' and '.' only")
+        raise ContentError(
+            f"deck name {stem!r}: use letters, digits, '-', '_' and '.' only "
+            f"(for example {deck_name(stem)!r})"
+        )
     target = deck_dir / f"{stem.removesuffix('.yaml')}.yaml"
     existed = target.exists()
     if existed and not replace:

@@ -165,9 +165,16 @@ def _field(form: FormData, name: str) -> str:
 
 
 def _import(
-    web: Any, user: User, source_name: str, data: bytes, name: str | None, replace: bool
+    web: Any,
+    user: User,
+    source_name: str,
+    data: bytes,
+    name: str | None,
+    replace: bool,
+    shown_as: str,
 ) -> Any:
-    """Import ``data`` (named ``source_name``) with `import_deck`; problems name the user's file."""
+    """Import ``data`` (saved as ``source_name``) with `import_deck`; problems name the user's
+    file as they know it, ``shown_as``."""
     from mlcoach.catalog import catalog_cache_dir, load_catalog
     from mlcoach.practice.decks import DeckImportError, import_deck
 
@@ -181,9 +188,9 @@ def _import(
             shared = [Path(web.settings.deck_dir)] if web.auth else []
             result = import_deck(source, folder, name=name, replace=replace, shared=shared)
         except DeckImportError as exc:
-            raise _Issues([str(i).replace(str(source), source_name) for i in exc.issues]) from None
+            raise _Issues([str(i).replace(str(source), shown_as) for i in exc.issues]) from None
         except MlcoachError as exc:
-            raise MlcoachError(str(exc).replace(str(source), source_name)) from None
+            raise MlcoachError(str(exc).replace(str(source), shown_as)) from None
     # In team mode the account's own catalog sees the changed folder on its next request
     # (`Web.catalog_for`).
     if not web.auth:
@@ -198,13 +205,19 @@ class _Issues(MlcoachError):
         super().__init__(issues[0] if issues else "the deck has problems")
 
 
+def _base_name(filename: str) -> str:
+    return Path(filename.replace("\\", "/")).name
+
+
 def _safe_upload_name(filename: str) -> str:
-    base = Path(filename.replace("\\", "/")).name
+    from mlcoach.practice.decks import deck_name
+
+    base = _base_name(filename)
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.") or "deck"
-    return f"{stem[:80]}.{suffix.lower()}" if suffix else stem[:80]
+    stem = deck_name(stem)
+    return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
 @router.post("/decks")
@@ -223,20 +236,26 @@ async def decks_upload(request: Request, form: FormData = Depends(checked_form))
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read(MAX_FILE_BYTES + 1)
             source_name = _safe_upload_name(upload.filename)
+            shown_as = _base_name(upload.filename)
         elif text.strip():
             if fmt not in PASTE_SUFFIXES:
                 raise MlcoachError("choose the pasted deck's format: yaml, csv or markdown")
             data = text.encode("utf-8")
             source_name = f"{name or 'pasted-deck'}{PASTE_SUFFIXES[fmt]}"
-            source_name = _safe_upload_name(source_name)
+            source_name = shown_as = _safe_upload_name(source_name)
         else:
             raise MlcoachError("choose a deck file (YAML, CSV or Markdown), or paste one")
         if len(data) > MAX_FILE_BYTES:
             raise MlcoachError(f"the deck is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
         if name and not DECK_NAME.fullmatch(name):
-            raise MlcoachError("a deck name uses letters, digits, '-', '_' and '.' only")
+            from mlcoach.practice.decks import deck_name
+
+            raise MlcoachError(
+                "a deck name uses letters, digits, '-', '_' and '.' only "
+                f"(for example {deck_name(name)!r})"
+            )
         result = await run_in_threadpool(
-            _import, web, user, source_name, data, name or None, replace
+            _import, web, user, source_name, data, name or None, replace, shown_as
         )
     except _Issues as exc:
         return _decks_page(
