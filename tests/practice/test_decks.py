@@ -404,7 +404,7 @@ def test_content_check_reads_each_deck_by_its_format_and_reports_only_its_proble
 
     good = run_cli("content", "check", str(notes))
     assert good.returncode == 0, good.stdout
-    assert "1 files valid: 2 questions" in good.stdout
+    assert "1 file valid: 2 questions" in good.stdout
     unknown = run_cli("content", "check", str(write(folder, "deck.txt", "id,topic\n")))
     assert unknown.returncode == 1 and "cannot tell the format from its name" in unknown.stdout
 
@@ -425,7 +425,7 @@ def test_a_readme_beside_the_decks_is_left_out_of_a_folder_check_but_not_when_na
     assert data["files"] == [str(deck)] and data["left_out"] == [str(readme)]
     printed = run_cli("content", "check", str(folder))
     assert printed.returncode == 0
-    assert f"left out {readme}" in printed.stdout and "1 files valid" in printed.stdout
+    assert f"left out {readme}" in printed.stdout and "1 file valid" in printed.stdout
 
     named = run_cli("content", "check", str(readme))
     assert named.returncode == 1
@@ -437,3 +437,17 @@ def test_a_readme_beside_the_decks_is_left_out_of_a_folder_check_but_not_when_na
     write(only_notes, "README.md", "# Nothing here yet\n")
     empty = run_cli("content", "check", str(only_notes))
     assert empty.returncode == 1 and "no deck files here" in empty.stdout
+
+
+def test_checking_the_source_of_an_imported_deck_says_how_to_update_the_deck(
+    run_cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    isolated_data_dir: Path,
+) -> None:
+    source = write(tmp_path, "team.md", MARKDOWN)
+    assert run_cli("deck", "import", str(source)).returncode == 0
+    checked = run_cli("content", "check", str(source))
+    assert checked.returncode == 1
+    assert "duplicate id; first defined at" in checked.stdout
+    assert "mlcoach deck import team.md --name team --replace` updates it" in checked.stdout
+    assert "in 1 file" in checked.stdout and "1 files" not in checked.stdout

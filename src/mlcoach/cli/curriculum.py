@@ -80,12 +80,16 @@ def content_check(
             console.print(f"[red]✗[/] {escape(str(issue))}", soft_wrap=True)
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n or not paths)
         if not issues:
-            console.print(f"[green]✓[/] {len(files)} files valid: {summary}")
+            console.print(f"[green]✓[/] {_files(len(files))} valid: {summary}")
         else:
             valid = f" ({summary} valid)" if summary else ""
-            console.print(f"[red]{len(issues)} problem(s)[/] in {len(files)} files{valid}")
+            console.print(f"[red]{len(issues)} problem(s)[/] in {_files(len(files))}{valid}")
     if issues:
         raise typer.Exit(1)
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
 
 
 def topics(as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts.")) -> None:

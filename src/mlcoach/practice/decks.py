@@ -692,8 +692,11 @@ def check_decks(paths: list[Path], deck_dir: Path | None = None) -> DeckCheck:
         # The files checked go last, so a duplicate of anything else is reported on their side.
         report = build_catalog([*shipped, *others, *loaded], trusted=shipped)
         mine = {p.resolve() for p in loaded}
+        in_deck_folder = {p.resolve() for p in others}
         issues.extend(
-            _at_source(i, report, stand_ins) for i in report.issues if i.path.resolve() in mine
+            _with_import_hint(_at_source(i, report, stand_ins), report, in_deck_folder)
+            for i in report.issues
+            if i.path.resolve() in mine
         )
         counts = {kind: 0 for kind in CONTENT_KINDS}
         for (kind, _key), origin in report.catalog.origins.items():
@@ -701,6 +704,24 @@ def check_decks(paths: list[Path], deck_dir: Path | None = None) -> DeckCheck:
                 counts[kind] += 1
     issues.sort(key=lambda i: (str(i.path), i.line or 0, i.field))
     return DeckCheck(files, issues, counts, left_out)
+
+
+def _with_import_hint(
+    issue: ContentIssue, report: CatalogReport, in_deck_folder: set[Path]
+) -> ContentIssue:
+    """A duplicate id first defined by a deck already imported: most often the file checked is
+    that deck's source, checked again after an edit, so say how to update the deck with it."""
+    found = re.fullmatch(r"(\w+)\[(.+)\]\.id", issue.field)
+    if not found or not issue.message.startswith("duplicate id"):
+        return issue
+    first = report.catalog.origins.get((found.group(1), found.group(2)))
+    if first is None or first.path.resolve() not in in_deck_folder:
+        return issue
+    hint = (
+        f" (your imported deck {first.path.stem!r}; if this file is its source, "
+        f"`mlcoach deck import {issue.path.name} --name {first.path.stem} --replace` updates it)"
+    )
+    return ContentIssue(issue.path, issue.line, issue.field, issue.message + hint)
 
 
 def _read_entries(path: Path) -> tuple[list[SourceEntry], list[ContentIssue]]:
