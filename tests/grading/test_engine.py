@@ -186,6 +186,33 @@ def test_an_answer_in_another_script_is_told_english_is_graded(
     assert "empty" not in " ".join(grade.notes)
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "La regularización L1 lleva muchos pesos exactamente a cero, por eso el modelo es disperso.",
+        "La régularisation L1 met beaucoup de poids exactement à zéro, donc le modèle est creux.",
+        "Die L1-Regularisierung setzt viele Gewichte auf null, und das Modell wird dadurch dünn.",
+    ],
+)
+def test_an_answer_in_another_latin_script_language_is_told_english_is_graded(
+    semantic: Grader, catalog: Catalog, answer: str
+) -> None:
+    grade = semantic.grade(catalog.question(L1), answer)
+    assert any("grades answers in English" in note for note in grade.notes)
+
+
+def test_english_answers_code_and_term_lists_are_not_taken_for_another_language(
+    semantic: Grader, catalog: Catalog
+) -> None:
+    for answer in (
+        GOOD_L1,
+        "L1, lasso, sparsity, zero weights, feature selection, absolute value penalty",
+        "def l1(w): return lam * sum(abs(x) for x in w)  # the penalty that zeroes weights",
+    ):
+        notes = semantic.grade(catalog.question(L1), answer).notes
+        assert not any("grades answers in English" in note for note in notes), answer
+
+
 def test_a_grade_is_plain_json(semantic: Grader, catalog: Catalog) -> None:
     grade = semantic.grade(catalog.question(L1), GOOD_L1)
     data = json.loads(json.dumps(grade.as_dict()))

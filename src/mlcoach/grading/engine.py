@@ -28,6 +28,7 @@ from mlcoach.grading.sentences import (
 )
 from mlcoach.grading.text import (
     content_stems,
+    foreign_share,
     has_negation,
     is_contrastive,
     is_negated,
@@ -42,6 +43,9 @@ from mlcoach.grading.text import (
 OFF_TOPIC_RECALL = 0.5
 # Share of the question's content words an answer made only of them must repeat to be a restatement.
 RESTATED_SHARE = 0.6
+# Share of another language's function words from which an answer is taken not to be English:
+# Spanish, French or German prose has 15-35%; English answers, code and term lists almost none.
+FOREIGN_SHARE = 0.1
 ENGLISH_ONLY = "mlcoach grades answers in English; this answer has little or no English text."
 
 
@@ -566,10 +570,14 @@ def _advice(
 
 
 def _mostly_english(text: str) -> bool:
-    """Whether most letters of the text are Latin ones (the grader's models read English)."""
+    """Whether the text is English as far as its letters and words tell (the grader's models
+    read English): most letters Latin ones, and not largely the little words of another language
+    written in Latin letters ("la tasa de verdaderos positivos...")."""
     letters = [c for c in text if c.isalpha()]
     latin = sum(1 for c in letters if c.isascii())
-    return not letters or latin >= 0.5 * len(letters)
+    if letters and latin < 0.5 * len(letters):
+        return False
+    return len(text.split()) < 6 or foreign_share(text) < FOREIGN_SHARE
 
 
 def _lower_first(text: str) -> str:

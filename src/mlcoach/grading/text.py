@@ -27,6 +27,29 @@ FUNCTION_WORDS = _word_set(
     """
 )
 
+# The commonest function words of the other languages written in Latin letters that people are
+# likely to answer in (Spanish, French, German, Italian, Portuguese, Dutch), none of them an
+# English word: text made largely of them is not English, however Latin its letters.
+_OTHER_LANGUAGES_FUNCTION_WORDS = _word_set(
+    """
+    de del el la los las al lo y una unos unas que es por para con pero como más muy está
+    están ser fue su sus le les des du au aux une est sont pour avec sans mais dans sur qui ce
+    cette ces ou être été ils elle nous vous der das dem ein eine einen einem und ist sind
+    nicht mit für auf auch wird werden sich oder wenn aber zum zur von bei della delle degli dei
+    gli che è sono più questo questa nel nella uma da não mais são com het een ook niet zijn
+    wordt voor
+    """
+)
+
+
+def foreign_share(text: str) -> float:
+    """The share of a text's words that are function words of another Latin-script language."""
+    found = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
+    if not found:
+        return 0.0
+    return sum(w in _OTHER_LANGUAGES_FUNCTION_WORDS for w in found) / len(found)
+
+
 # Words that reverse a claim. "without" is left out on purpose: it usually describes a procedure
 # ("sampling without replacement") rather than denying the sentence.
 _NEGATION_WORDS = _word_set(
