@@ -171,10 +171,11 @@ def _import(
     data: bytes,
     name: str | None,
     replace: bool,
-    shown_as: str,
+    shown_as: str | None = None,
 ) -> Any:
     """Import ``data`` (saved as ``source_name``) with `import_deck`; problems name the user's
-    file as they know it, ``shown_as``."""
+    file as they know it, ``shown_as`` (default: ``source_name``)."""
+    shown_as = shown_as or source_name
     from mlcoach.catalog import catalog_cache_dir, load_catalog
     from mlcoach.practice.decks import DeckImportError, import_deck
 
