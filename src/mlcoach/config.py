@@ -19,6 +19,8 @@ from mlcoach.errors import ConfigError
 
 ENV_PREFIX = "MLCOACH_"
 SIGNUP_MODES = ("open", "closed", "invite")
+# How answers are graded: the embedding model when installed (auto), only it, or word overlap.
+GRADERS = ("auto", "semantic", "lexical")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Settings:
     signup: str = "open"
     # The code judge's sandbox: "bubblewrap" (required) or "none" (explicit opt-out, single-user only).
     judge_sandbox: str = "bubblewrap"
+    # How answers are graded: one of GRADERS, in the CLI, the web app and mock interviews alike.
+    grader: str = "auto"
 
     @property
     def uses_default_database(self) -> bool:
@@ -59,6 +63,7 @@ _DESCRIPTIONS = {
     "auth": "on: accounts and sign-in for a team server; off: one local user, loopback only",
     "signup": "team mode: open (anyone may sign up), closed, or invite (`mlcoach users invite`)",
     "judge_sandbox": "bubblewrap (required), or none: run submissions unsandboxed, single-user only",
+    "grader": "how answers are graded: auto (meaning when the model is installed), semantic or lexical",
 }
 
 
@@ -145,6 +150,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"judge_sandbox is {sources['judge_sandbox'].value!r} "
             f"(from {sources['judge_sandbox'].source}); use bubblewrap or none"
         )
+    grader = (pick("grader", "auto", file_values, file_label) or "").strip().lower()
+    if grader not in GRADERS:
+        raise ConfigError(
+            f"grader is {sources['grader'].value!r} (from {sources['grader'].source}); "
+            f"use {', '.join(GRADERS)}"
+        )
 
     return Settings(
         data_dir=data_dir,
@@ -156,6 +167,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         auth=auth,
         signup=signup,
         judge_sandbox=judge_sandbox,
+        grader=grader,
     )
 
 

@@ -35,6 +35,14 @@ def test_config_says_where_each_value_came_from(
     assert "MLCOACH_DATABASE_URL" in table and "default" in table
 
 
+def test_config_lists_the_grader_and_refuses_an_unknown_one(run_cli: CliRunner) -> None:
+    shown = json.loads(run_cli("config", "--json").stdout)
+    assert shown["grader"]["value"] == "auto" and shown["grader"]["source"] == "default"
+    refused = run_cli("answer", "gen-l1-sparsity", "--text", "x", env={"MLCOACH_GRADER": "bert"})
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "grader is 'bert'" in refused.stderr and "auto, semantic, lexical" in refused.stderr
+
+
 def test_db_upgrade_migrates_once(run_cli: CliRunner) -> None:
     first = run_cli("db", "upgrade")
     assert first.returncode == 0, first.stderr

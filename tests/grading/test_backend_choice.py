@@ -24,7 +24,7 @@ def test_mlcoach_grader_lexical_forces_the_lexical_backend(
     monkeypatch.setenv("MLCOACH_GRADER", "lexical")
     grade = load_grader().grade(catalog.question("gen-l1-sparsity"), ANSWER)
     assert grade.backend == "lexical"
-    assert grade.backend_note == "Graded by word overlap because MLCOACH_GRADER=lexical."
+    assert grade.backend_note == "Graded by word overlap: the lexical grader was chosen."
 
 
 def test_auto_uses_the_model_when_it_is_installed(catalog: Catalog) -> None:

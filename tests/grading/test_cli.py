@@ -141,7 +141,19 @@ def test_the_lexical_grader_can_be_forced_and_says_so(run_cli: CliRunner) -> Non
     result = run_cli("answer", QUESTION, "--text", GOOD, env={"MLCOACH_GRADER": "lexical"})
     assert result.returncode == 0, result.stderr
     assert "graded by the lexical grader" in result.stdout
-    assert "MLCOACH_GRADER=lexical" in result.stdout
+    assert "the lexical grader was chosen" in result.stdout
+
+
+def test_the_grader_setting_in_the_config_file_chooses_the_grader(
+    run_cli: CliRunner, isolated_data_dir: Path
+) -> None:
+    isolated_data_dir.mkdir(parents=True, exist_ok=True)
+    (isolated_data_dir / "config.toml").write_text('grader = "lexical"\n', encoding="utf-8")
+    result = run_cli("answer", QUESTION, "--text", GOOD)
+    assert result.returncode == 0, result.stderr
+    assert "graded by the lexical grader" in result.stdout
+    shown = run_cli("config")
+    assert "grader" in shown.stdout and "lexical" in shown.stdout and "config file" in shown.stdout
 
 
 def test_batch_grades_good_lines_and_reports_bad_ones(run_cli: CliRunner, tmp_path: Path) -> None:

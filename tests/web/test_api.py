@@ -115,6 +115,24 @@ def test_a_drill_through_the_api(client: TestClient) -> None:
     assert progress["cards"] == 1 and progress["attempts"] == 1 and progress["streak_days"] == 1
 
 
+def test_an_api_drill_of_one_topic_shows_only_that_topic(
+    client: TestClient, catalog: Catalog
+) -> None:
+    topic = "ensembles"
+    seen = set()
+    for _ in range(3):
+        card = client.get("/api/v1/drills/next", params={"topic": topic}).json()
+        assert card["done"] is False
+        qid = card["question"]["id"]
+        assert catalog.question(qid).topic == topic
+        seen.add(qid)
+        client.post("/api/v1/drills/answer", json={"question_id": qid, "answer": "Not sure."})
+        client.post("/api/v1/drills/rate", json={"rating": 1})
+    assert len(seen) >= 2
+    unknown = client.get("/api/v1/drills/next", params={"topic": "astrology"})
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "no topic named 'astrology'"
+
+
 def test_a_drill_answer_is_rated_by_id_after_a_restart(client: TestClient) -> None:
     qid = client.get("/api/v1/drills/next").json()["question"]["id"]
     answered = client.post("/api/v1/drills/answer", json={"question_id": qid, "answer": "Hmm."})

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -113,3 +114,20 @@ def test_a_drill_answer_goes_through_the_queue(make_client: AppFactory, question
     )
     assert answered.status_code == 201
     assert client.app.state.web.grading.graded == 1  # type: ignore[attr-defined]
+
+
+def test_the_server_grades_with_the_grader_its_settings_choose_and_keeps_vectors_on_disk(
+    make_client: AppFactory,
+    question: Question,
+    isolated_data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MLCOACH_GRADER", "semantic")
+    client = make_client()
+    body = {"question_id": question.id, "answer": "fit the scaler on the training data only"}
+    graded = client.post("/api/v1/grades", json=body)
+    assert graded.status_code == 201, graded.text
+    assert graded.json()["grade"]["backend"] == "semantic"
+    # The key points' vectors are kept in the data folder: a restarted server does not embed the
+    # curriculum again.
+    assert any((isolated_data_dir / "cache" / "embeddings").rglob("*.npy"))

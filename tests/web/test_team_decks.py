@@ -137,6 +137,11 @@ def test_a_members_uploaded_card_is_searched_answered_graded_and_drilled(
     assert "Recorded “Good”" in _text(rated)
     assert "No card is due in deck fraud" in _text(rated)
     assert alice.get("/practice?deck=nope").status_code == 404
+    # The API drills the same deck, and refuses one that names nothing as the page does.
+    api_card = alice.get("/api/v1/drills/next", params={"deck": "fraud"}).json()
+    assert api_card["done"] is True or api_card["question"]["id"] == CARD
+    assert alice.get("/api/v1/drills/next", params={"deck": "nope"}).status_code == 404
+    assert bob.get("/api/v1/drills/next", params={"deck": "fraud"}).status_code == 404
     unknown_topic = alice.get("/practice?topic=nope")
     assert unknown_topic.status_code == 404 and "no topic named" in _text(unknown_topic)
 

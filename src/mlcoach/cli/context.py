@@ -9,6 +9,7 @@ from mlcoach.config import Settings, load_settings
 
 if TYPE_CHECKING:
     from mlcoach.catalog import Catalog
+    from mlcoach.grading import Grader
     from mlcoach.store import Database, User
 
 
@@ -33,6 +34,13 @@ class AppContext:
 
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         return Database(self.settings.database_url)
+
+    @cached_property
+    def grader(self) -> Grader:
+        """The grader the settings choose; the model is imported and loaded only when asked for."""
+        from mlcoach.grading import grader_for
+
+        return grader_for(self.settings)
 
     @cached_property
     def user(self) -> User:

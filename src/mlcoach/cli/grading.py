@@ -27,10 +27,12 @@ if TYPE_CHECKING:
 EDITOR_MARKER = "# ------ Write your answer above this line; everything below is ignored. ------"
 BATCH_CHUNK = 32
 
-_GRADER_HELP = "Grading backend: auto (default, or $MLCOACH_GRADER), semantic or lexical."
+_GRADER_HELP = "Grading backend: auto, semantic or lexical (default: the grader setting)."
 
 
 def _grader(choice: str | None) -> Grader:
+    if choice is None:
+        return ctx.grader
     from mlcoach.grading import embedding_cache_dir, load_grader
 
     return load_grader(choice, cache_dir=embedding_cache_dir(ctx.settings.data_dir))

@@ -286,7 +286,14 @@ def drill(
         if deck is None
         else deck_questions(ctx.catalog, ctx.settings.deck_dir, deck),
     )
-    session = DrillSession(ctx.database, ctx.user, ctx.catalog, options=options)
+    # The grader (and its model) loads on the first answer, not before the first question shows.
+    session = DrillSession(
+        ctx.database,
+        ctx.user,
+        ctx.catalog,
+        options=options,
+        grader=lambda question, answer: ctx.grader.grade(question, answer),
+    )
     if session.weak_topics:
         console.print(f"Weakest topics: {', '.join(session.weak_topics)}", style="bold")
     reader = _reader()

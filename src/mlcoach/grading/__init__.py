@@ -5,7 +5,8 @@
     grade.score, [p.made for p in grade.points], grade.advice
 
 The model loads when the grader is first built (`load_grader`, about 0.1 s) and is kept for the
-process. Pass ``cache_dir=embedding_cache_dir(settings.data_dir)`` so key-point vectors persist. A server
+process. `grader_for(settings)` is the grader the settings choose (``grader = auto|semantic|lexical``),
+with key-point vectors kept in the data folder. A server
 grading many people's answers at once uses a `GradingQueue`: answers that arrive together are
 graded in one model pass.
 """
@@ -18,6 +19,7 @@ from mlcoach.grading.grader import (
     embedding_cache_dir,
     grade_answer,
     grade_answers,
+    grader_for,
     load_grader,
 )
 from mlcoach.grading.queue import GradingBusyError, GradingQueue, GradingQueueClosed
@@ -37,5 +39,6 @@ __all__ = [
     "embedding_cache_dir",
     "grade_answer",
     "grade_answers",
+    "grader_for",
     "load_grader",
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlcoach.catalog.models import Question
+from mlcoach.config import Settings
 from mlcoach.errors import MlcoachError
 from mlcoach.grading.backends import Backend, LexicalBackend, SemanticBackend
 from mlcoach.grading.calibration import LEXICAL, SEMANTIC
@@ -77,9 +78,15 @@ def load_grader(
         return grader
 
 
+def grader_for(settings: Settings) -> Grader:
+    """The grader ``settings`` choose (their ``grader`` value), keeping key-point vectors in the
+    data folder so a restart does not embed the curriculum again."""
+    return load_grader(settings.grader, cache_dir=embedding_cache_dir(settings.data_dir))
+
+
 def _build(choice: str, cache_dir: Path | None, model_dir: Path | None) -> Grader:
     if choice == "lexical":
-        note = f"Graded by word overlap because {GRADER_ENV}=lexical."
+        note = "Graded by word overlap: the lexical grader was chosen."
         return Grader(LexicalBackend(note), LEXICAL)
     from mlcoach.grading.minilm import ModelUnavailable
 

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from mlcoach.config import Settings
 from mlcoach.errors import MlcoachError
 
 FloatArray = npt.NDArray[np.float32]
@@ -136,13 +137,14 @@ class GradingEmbedder:
         return sims
 
 
-def default_embedder() -> Embedder | None:
-    """The sentence-embedding model when the grader in use has one; None with word overlap only."""
-    from mlcoach.grading import load_grader
+def default_embedder(settings: Settings | None = None) -> Embedder | None:
+    """The sentence-embedding model when the grader in use (the one ``settings`` choose) has one;
+    None with word overlap only."""
+    from mlcoach.grading import grader_for, load_grader
     from mlcoach.grading.backends import SemanticBackend
 
     try:
-        grader = load_grader()
+        grader = load_grader() if settings is None else grader_for(settings)
     except MlcoachError:
         return None
     if isinstance(grader.backend, SemanticBackend):

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlcoach.catalog import ROLES, Catalog, Problem, Question, Scenario
+from mlcoach.config import Settings
 from mlcoach.errors import MlcoachError, NotFoundError, refuse_empty_answer
 from mlcoach.interview.data import fact_finding_table, roles_table
 from mlcoach.interview.deepdive import (
@@ -92,11 +93,14 @@ class MockServices:
     embedder: Embedder | None = None
     use_judge: bool = True
     use_embedder: bool = True
+    # Where the default grader and embedder come from: the grader setting, and the data folder
+    # that keeps key-point vectors.
+    settings: Settings | None = None
     _defaults: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def get_grader(self) -> AnswerGrader:
         if self.grader is None:
-            self.grader = default_grader()
+            self.grader = default_grader(self.settings)
         return self.grader
 
     def get_judge(self) -> CodeJudge | None:
@@ -115,7 +119,7 @@ class MockServices:
             from mlcoach.interview.matching import default_embedder
 
             self._defaults["embedder"] = True
-            self.embedder = default_embedder()
+            self.embedder = default_embedder(self.settings)
         return self.embedder
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from mlcoach.catalog import Problem, Question
+from mlcoach.config import Settings
 from mlcoach.errors import MlcoachError
 from mlcoach.grading import Grade
 from mlcoach.store import Database
@@ -92,10 +93,11 @@ class RealJudge:
         )
 
 
-def default_grader() -> AnswerGrader:
-    from mlcoach.grading import load_grader
+def default_grader(settings: Settings | None = None) -> AnswerGrader:
+    """The grader ``settings`` choose; without settings, the process's default grader."""
+    from mlcoach.grading import grader_for, load_grader
 
-    return load_grader()
+    return load_grader() if settings is None else grader_for(settings)
 
 
 class PracticeDrillQueue:

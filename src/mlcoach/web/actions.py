@@ -182,7 +182,11 @@ def drill_on_screen(
     A drill begun on an older catalog of theirs (they imported or edited cards since) starts again
     on ``catalog`` with the same topic and deck, so the cards shown are the cards as they are now;
     never while an answer waits for its rating. The caller holds ``web.drills.lock_for(user.id)``.
+    A ``topic`` or ``deck`` that names nothing is NotFoundError: a drill of everything in its place
+    would look like the one asked for.
     """
+    if topic is not None and topic not in catalog.topics:
+        raise NotFoundError(f"no topic named {topic!r}")
     entry = web.drills.get(user.id)
     if entry is None:
         return start_drill(web, user, catalog, topic=topic, deck=deck)

@@ -355,17 +355,25 @@ def delete_attempt(
 # --- drills --------------------------------------------------------------------------------------
 
 
-def _drill_entry(request: Request, user: User) -> dict[str, Any]:
+def _drill_entry(
+    request: Request, user: User, topic: str | None = None, deck: str | None = None
+) -> dict[str, Any]:
     web = web_of(request)
-    return actions.drill_on_screen(web, user, web.catalog_for(user))
+    return actions.drill_on_screen(web, user, web.catalog_for(user), topic=topic, deck=deck)
 
 
 @router.get("/drills/next", response_model=DrillCardOut, responses=ERRORS)
-def drill_next(request: Request, user: User = Depends(api_user)) -> DrillCardOut:
-    """The card on screen in the user's drill: due cards first, then new ones up to today's limit."""
+def drill_next(
+    request: Request,
+    topic: str | None = Query(None, description="Drill only this topic (as `mlcoach drill -t`)."),
+    deck: str | None = Query(None, description="Drill only this deck of yours (as `--deck`)."),
+    user: User = Depends(api_user),
+) -> DrillCardOut:
+    """The card on screen in the user's drill: due cards first, then new ones up to today's limit.
+    A ``topic`` or ``deck`` other than the drill's starts a drill of it."""
     web = web_of(request)
     with web.drills.lock_for(user.id):
-        entry = _drill_entry(request, user)
+        entry = _drill_entry(request, user, topic or None, deck or None)
         drill = entry["drill"]
         if entry["attempt_id"] is not None and drill.current is not None:
             return DrillCardOut(

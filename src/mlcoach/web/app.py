@@ -25,7 +25,7 @@ from mlcoach import __version__
 from mlcoach.catalog import Catalog, catalog_cache_dir, load_catalog
 from mlcoach.config import Settings, load_settings
 from mlcoach.errors import MlcoachError, NotFoundError
-from mlcoach.grading import GradingBusyError
+from mlcoach.grading import GradingBusyError, GradingQueue, grader_for
 from mlcoach.jobs import JobEnv, Jobs, open_jobs
 from mlcoach.store import Database
 from mlcoach.web.deps import CsrfRejected, SignInRequired
@@ -90,6 +90,7 @@ def create_app(
         limiter=limiter,
         auth=settings.auth,
         default_user_id=default_user_id,
+        grading=GradingQueue(lambda: grader_for(settings)),
     )
 
     @asynccontextmanager
@@ -99,7 +100,9 @@ def create_app(
         # to fight the rest.
         _single_threaded_numerics()
         # The grader's model takes a moment to load: do it now, not on the first answer.
-        threading.Thread(target=_warm_grader, name="mlcoach-warm-grader", daemon=True).start()
+        threading.Thread(
+            target=_warm_grader, args=(settings,), name="mlcoach-warm-grader", daemon=True
+        ).start()
         yield
         web.grading.close()
         web.jobs.close()
@@ -163,11 +166,9 @@ def _single_threaded_numerics() -> None:
         log.debug("could not limit numeric libraries to one thread", exc_info=True)
 
 
-def _warm_grader() -> None:
+def _warm_grader(settings: Settings) -> None:
     try:
-        from mlcoach.grading import load_grader
-
-        load_grader()
+        grader_for(settings)
     except Exception:  # grading will report the same problem with a clear message when asked
         log.debug("could not load the grader ahead of time", exc_info=True)
 

@@ -103,7 +103,7 @@ def _mock_services(web: Web) -> Any:
     from mlcoach.interview import MockServices
 
     # Answers go through the app's grading queue, batched with everyone else's.
-    return MockServices(grader=web.grading)
+    return MockServices(grader=web.grading, settings=web.settings)
 
 
 def _interview(request: Request, user: User, session_id: int) -> Any:
@@ -657,7 +657,7 @@ def _jobspec_report(request: Request, user: User, posting: str, resume: str) -> 
 
     web = web_of(request)
     catalog = web.catalog_for(user)
-    embedder = default_embedder()
+    embedder = default_embedder(web.settings)
     profile = read_posting(posting, embedder=embedder)
     with web.database.session() as s:
         standings, known = user_topic_mastery(s, user.id, catalog, utcnow())
@@ -713,7 +713,6 @@ def scenario_page(request: Request, scenario_id: str, user: User = Depends(page_
 async def scenario_answer(
     request: Request, scenario_id: str, form: FormData = Depends(checked_form)
 ) -> Response:
-    from mlcoach.grading import load_grader
     from mlcoach.interview import grade_design
     from mlcoach.interview.mock import MAX_ANSWER_CHARS
 
@@ -729,7 +728,7 @@ async def scenario_answer(
                 f"the answer has {len(answer):,} characters; the limit is {MAX_ANSWER_CHARS:,}"
             )
         web.limiter.hit("grade", user.id)
-        grade = await run_in_threadpool(lambda: grade_design(scenario, answer, load_grader()))
+        grade = await run_in_threadpool(lambda: grade_design(scenario, answer, web.grading))
     except MlcoachError as exc:
         return _form_error(
             exc, _scenario_page, request, scenario_id, answer=answer[:MAX_ANSWER_CHARS]
@@ -748,6 +747,7 @@ async def deepdive_read(request: Request, form: FormData = Depends(checked_form)
     from mlcoach.interview.matching import default_embedder
 
     await run_in_threadpool(page_user, request)
+    settings = web_of(request).settings
     project = ""
     try:
         project = await _text_or_file(form, "project", "project_file", "project description")
@@ -757,7 +757,7 @@ async def deepdive_read(request: Request, form: FormData = Depends(checked_form)
         if not 1 <= count <= 30:
             raise MlcoachError("ask for 1 to 30 questions")
         profile = await run_in_threadpool(
-            lambda: detect_project(project, embedder=default_embedder())
+            lambda: detect_project(project, embedder=default_embedder(settings))
         )
         questions = deep_dive_questions(profile, count)
     except MlcoachError as exc:

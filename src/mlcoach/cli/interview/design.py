@@ -87,7 +87,6 @@ def design(
     """Answer one design scenario and get it graded on each rubric dimension."""
     import random
 
-    from mlcoach.grading import load_grader
     from mlcoach.interview import grade_design
     from mlcoach.interview.matching import read_text_file
 
@@ -117,7 +116,7 @@ def design(
     if not answer.strip():
         raise MlcoachError("the design answer is empty")
     with console.status("grading…"):
-        grade = grade_design(scenario, answer, load_grader())
+        grade = grade_design(scenario, answer, ctx.grader)
     if as_json:
         print_json(grade.as_dict())
         return
@@ -141,7 +140,7 @@ def deepdive(
     from mlcoach.interview.matching import default_embedder, read_text_file
 
     text = read_text_file(project, "project file")
-    profile = detect_project(text, embedder=default_embedder())
+    profile = detect_project(text, embedder=default_embedder(ctx.settings))
     questions = deep_dive_questions(profile, count)
     if as_json:
         print_json({**profile.as_dict(), "questions": [q.as_dict() for q in questions]})

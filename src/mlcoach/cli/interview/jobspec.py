@@ -56,7 +56,7 @@ def jobspec(
     from mlcoach.practice.mastery import user_topic_mastery
     from mlcoach.store.models import utcnow
 
-    embedder = default_embedder()
+    embedder = default_embedder(ctx.settings)
     profile = read_posting(read_text_file(posting, "job posting"), embedder=embedder)
     catalog, db, user = ctx.catalog, ctx.database, ctx.user
     with db.session() as s:

@@ -97,7 +97,7 @@ def mock(
     if answers is not None:
         script = _read_script(answers)
         queues = _script_queues(script, answers.parent)
-    services = MockServices()
+    services = MockServices(settings=ctx.settings)
     if resume or session_id is not None:
         interview = MockInterview.resume(
             ctx.database, ctx.catalog, ctx.user.id, session_id, services=services
