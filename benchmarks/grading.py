@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from mlcoach.catalog import Question, load_catalog
+from mlcoach.grading.abbreviations import spelled_out
 from mlcoach.grading.backends import SemanticBackend
 from mlcoach.grading.calibration import SEMANTIC
 from mlcoach.grading.embeddings import EmbeddingCache
@@ -39,8 +40,16 @@ class NaiveBackend(SemanticBackend):
     """What grading costs without the cache: key points are embedded again for every answer."""
 
     def similarities(
-        self, question: Question, references: Sequence[str], units: Sequence[str]
+        self,
+        question: Question,
+        references: Sequence[str],
+        units: Sequence[str],
+        *,
+        as_written: bool = False,
     ) -> FloatArray:
+        if not as_written:
+            references = [spelled_out(r) for r in references]
+            units = [spelled_out(u) for u in units]
         vectors = self.encoder.encode([*references, *units])
         ref, ans = vectors[: len(references)], vectors[len(references) :]
         sims: FloatArray = np.clip(ref @ ans.T, -1.0, 1.0)

@@ -63,14 +63,21 @@ class ReplayBackend:
         self.inner = inner
         self.name: BackendName = inner.name
         self.note = inner.note
-        self._memo: dict[tuple[str, tuple[str, ...], tuple[str, ...]], FloatArray] = {}
+        self._memo: dict[tuple[str, tuple[str, ...], tuple[str, ...], bool], FloatArray] = {}
 
     def similarities(
-        self, question: Question, references: Sequence[str], units: Sequence[str]
+        self,
+        question: Question,
+        references: Sequence[str],
+        units: Sequence[str],
+        *,
+        as_written: bool = False,
     ) -> FloatArray:
-        key = (question.id, tuple(references), tuple(units))
+        key = (question.id, tuple(references), tuple(units), as_written)
         if key not in self._memo:
-            self._memo[key] = self.inner.similarities(question, references, units)
+            self._memo[key] = self.inner.similarities(
+                question, references, units, as_written=as_written
+            )
         return self._memo[key]
 
 

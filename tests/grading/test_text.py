@@ -80,3 +80,11 @@ def test_adding_the_one_word_that_answers_is_not_copying_the_question() -> None:
     assert not copies_prompt(
         "The compiler tells overloaded functions apart by their signature.", prompt
     )
+
+
+def test_prepositions_are_not_content() -> None:
+    # "vs" and "across" say nothing about the subject; counted as content they would make a short
+    # claim look like two and let it make two points.
+    assert content_stems("precision vs recall across thresholds") == content_stems(
+        "precision recall thresholds"
+    )

@@ -2,7 +2,9 @@
 
 Two backends answer the same question: the semantic one compares sentence embeddings, the lexical
 one compares weighted stems and needs no model. The grading engine on top is the same for both;
-only the similarity scale differs, and each backend has its own calibration for it.
+only the similarity scale differs, and each backend has its own calibration for it. Both compare
+the texts with abbreviations spelled out (`abbreviations.spelled_out`) unless asked to compare
+them as written.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from mlcoach.catalog.models import Question
+from mlcoach.grading.abbreviations import spelled_out
 from mlcoach.grading.embeddings import EmbeddingCache, Encoder
 from mlcoach.grading.minilm import FloatArray
 from mlcoach.grading.result import BackendName
@@ -30,9 +33,17 @@ class Backend(Protocol):
     note: str | None
 
     def similarities(
-        self, question: Question, references: Sequence[str], units: Sequence[str]
+        self,
+        question: Question,
+        references: Sequence[str],
+        units: Sequence[str],
+        *,
+        as_written: bool = False,
     ) -> FloatArray:
-        """A (len(references), len(units)) matrix of similarities."""
+        """A (len(references), len(units)) matrix of similarities.
+
+        Abbreviations are spelled out on both sides first unless ``as_written``.
+        """
         ...
 
 
@@ -49,14 +60,18 @@ class SemanticBackend:
 
     @contextmanager
     def precomputed(self, units: Sequence[str]) -> Iterator[None]:
-        """Embed many answers' sentences in one pass (bigger batches) for the calls inside."""
+        """Embed many answers' texts in one pass (bigger batches) for the calls inside.
+
+        Give the texts as they will be compared (`engine.answer_texts`: abbreviations spelled out).
+        """
         distinct = list(dict.fromkeys(units))
         vectors = self.encoder.encode(distinct) if distinct else np.zeros((0, 0), np.float32)
-        self._local.vectors = dict(zip(distinct, vectors, strict=True))
+        outer = getattr(self._local, "vectors", None)
+        self._local.vectors = {**(outer or {}), **dict(zip(distinct, vectors, strict=True))}
         try:
             yield
         finally:
-            self._local.vectors = None
+            self._local.vectors = outer
 
     def embed_units(self, units: Sequence[str]) -> FloatArray:
         known: dict[str, FloatArray] | None = getattr(self._local, "vectors", None)
@@ -68,10 +83,18 @@ class SemanticBackend:
         return np.stack([known[u] for u in units])
 
     def similarities(
-        self, question: Question, references: Sequence[str], units: Sequence[str]
+        self,
+        question: Question,
+        references: Sequence[str],
+        units: Sequence[str],
+        *,
+        as_written: bool = False,
     ) -> FloatArray:
         if not references or not units:
             return np.zeros((len(references), len(units)), dtype=np.float32)
+        if not as_written:
+            references = [spelled_out(r) for r in references]
+            units = [spelled_out(u) for u in units]
         ref = self.cache.get(references)
         ans = self.embed_units(units)
         sims: FloatArray = np.clip(ref @ ans.T, -1.0, 1.0)
@@ -111,21 +134,30 @@ class LexicalBackend:
         ]
         df: Counter[str] = Counter()
         for doc in documents:
-            df.update(set(content_stems(doc)))
+            df.update(set(content_stems(doc)) | set(content_stems(spelled_out(doc))))
         n = len(documents)
         idf = {s: math.log(1.0 + n / (1.0 + c)) for s, c in df.items()}
         # Prompt words are what a copied question repeats; they are weak evidence of knowledge.
-        for s in set(content_stems(question.prompt)):
+        prompt = question.prompt
+        for s in set(content_stems(prompt)) | set(content_stems(spelled_out(prompt))):
             idf[s] = idf.get(s, 0.0) * 0.5
         weights = _Weights(idf, math.log(1.0 + n))
         self._weights[question] = weights
         return weights
 
     def similarities(
-        self, question: Question, references: Sequence[str], units: Sequence[str]
+        self,
+        question: Question,
+        references: Sequence[str],
+        units: Sequence[str],
+        *,
+        as_written: bool = False,
     ) -> FloatArray:
         weights = self._weights_for(question)
         sims = np.zeros((len(references), len(units)), dtype=np.float32)
+        if not as_written:
+            references = [spelled_out(r) for r in references]
+            units = [spelled_out(u) for u in units]
         unit_stems = [set(content_stems(u)) for u in units]
         for i, ref in enumerate(references):
             ref_stems = set(content_stems(ref))

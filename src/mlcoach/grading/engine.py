@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from mlcoach.catalog.models import Question
+from mlcoach.grading.abbreviations import spelled_out
 from mlcoach.grading.backends import Backend
 from mlcoach.grading.minilm import FloatArray
 from mlcoach.grading.result import MAX_SCORE, Grade, MisconceptionFound, PointVerdict
@@ -141,20 +142,20 @@ def grade_with(
     key_points = [k.text for k in question.key_points]
     model_sentences = split_sentences(question.answer)[:20]
     whole = " ".join(answer.split())
-    references = [
-        *key_points,
-        *question.misconceptions,
-        question.prompt,
-        question.answer,
-        *model_sentences,
-    ]
+    references = [*key_points, question.prompt, question.answer, *model_sentences]
     units = [u.text for u in split.units]
     sims = backend.similarities(question, references, [*units, whole])
-    k, m = len(key_points), len(question.misconceptions)
-    point_sims, misconception_sims = sims[:k, :-1], sims[k : k + m, :-1]
-    to_prompt = float(sims[k + m, -1])
-    to_model = float(sims[k + m + 1, -1])
-    to_model_sentence = float(sims[k + m + 2 :, -1].max(initial=0.0))
+    k = len(key_points)
+    point_sims = sims[:k, :-1]
+    # A misconception is an accusation: spelled-out abbreviations lengthen both texts with shared
+    # words, which lifts any sentence on the same subject (one that denies the belief included)
+    # over the line, so the belief is matched against the answer as written.
+    misconception_sims = backend.similarities(
+        question, question.misconceptions, units, as_written=True
+    )
+    to_prompt = float(sims[k, -1])
+    to_model = float(sims[k + 1, -1])
+    to_model_sentence = float(sims[k + 2 :, -1].max(initial=0.0))
     if companion is None:
         overlap = to_model_sentence
     else:
@@ -244,7 +245,11 @@ def answer_texts(question: Question, answer: str) -> list[str]:
     whole = " ".join(answer.split())
     added = without_question_words(whole, question.prompt)
     units = [u.text for u in split_answer(answer.strip()).units]
-    return [*units, whole, *([added] if added else [])]
+    # Everything is compared with abbreviations spelled out; sentences are also compared as
+    # written, with misconceptions.
+    spelled = [spelled_out(t) for t in [*units, whole, *([added] if added else [])]]
+    as_written = units if question.misconceptions else []
+    return list(dict.fromkeys([*spelled, *as_written]))
 
 
 def _added_content(
@@ -409,6 +414,12 @@ def _judge_points(
         1 if index in listing else max(1, -(-len(content_stems(sentence)) // cal.words_per_point))
         for index, sentence in enumerate(split.sentences)
     ]
+    # The same bound holds for each clause: "ROC plots TPR against FPR" is one claim however many
+    # points share its terms.
+    unit_capacity = [
+        max(1, -(-len(content_stems(f.unit.text)) // cal.words_per_point)) for f in facts
+    ]
+    unit_used = [0] * n_units
     chosen: list[int | None] = [None] * n_points
     used = [0] * len(split.sentences)
     # Credit saturates at 1, so among equal credit the closer sentence wins: with several points
@@ -422,12 +433,15 @@ def _judge_points(
         sentence = facts[j].unit.sentence
         if chosen[i] is not None or used[sentence] >= capacity[sentence]:
             continue
+        if unit_used[j] >= unit_capacity[j]:
+            continue
         # A sentence's first point may be a loose match; further ones must be clear matches, or
         # one sentence near the topic would collect every point it is vaguely like.
         if used[sentence] and value < cal.extra_point_credit:
             continue
         chosen[i] = j
         used[sentence] += 1
+        unit_used[j] += 1
 
     verdicts = []
     for i, key_point in enumerate(key_points):

@@ -35,9 +35,7 @@ class Grader:
     companion: Backend | None = None
 
     def grade(self, question: Question, answer: str) -> Grade:
-        return grade_with(
-            self.backend, self.calibration, question, answer, companion=self.companion
-        )
+        return self.grade_many([(question, answer)])[0]
 
     def grade_many(self, items: Iterable[tuple[Question, str]]) -> list[Grade]:
         """Grade several answers; the semantic backend embeds all their sentences in one pass."""
@@ -45,8 +43,13 @@ class Grader:
         if isinstance(self.backend, SemanticBackend):
             units = [t for q, a in pairs for t in answer_texts(q, a)]
             with self.backend.precomputed(units):
-                return [self.grade(q, a) for q, a in pairs]
-        return [self.grade(q, a) for q, a in pairs]
+                return [self._grade(q, a) for q, a in pairs]
+        return [self._grade(q, a) for q, a in pairs]
+
+    def _grade(self, question: Question, answer: str) -> Grade:
+        return grade_with(
+            self.backend, self.calibration, question, answer, companion=self.companion
+        )
 
 
 _lock = threading.Lock()

@@ -23,7 +23,8 @@ FUNCTION_WORDS = _word_set(
     after above below up down out off than then so as if because since while whereas although
     though unless until when where which who whom whose what why how whether and or but nor
     not no never yet also too very just only more most less least much many some any each
-    every all both either neither other such same own few
+    every all both either neither other such same own few across against within via vs versus
+    per among around upon toward towards along beyond despite
     """
 )
 
