@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from mlcoach.catalog import Question, load_catalog
-from mlcoach.grading.abbreviations import spelled_out
-from mlcoach.grading.backends import SemanticBackend
+from mlcoach.grading.backends import SemanticBackend, compared_texts
 from mlcoach.grading.calibration import SEMANTIC
 from mlcoach.grading.embeddings import EmbeddingCache
 from mlcoach.grading.grader import Grader, semantic_backend
@@ -47,9 +46,7 @@ class NaiveBackend(SemanticBackend):
         *,
         as_written: bool = False,
     ) -> FloatArray:
-        if not as_written:
-            references = [spelled_out(r) for r in references]
-            units = [spelled_out(u) for u in units]
+        references, units = compared_texts(references, units, as_written=as_written)
         vectors = self.encoder.encode([*references, *units])
         ref, ans = vectors[: len(references)], vectors[len(references) :]
         sims: FloatArray = np.clip(ref @ ans.T, -1.0, 1.0)

@@ -28,6 +28,15 @@ from mlcoach.grading.sentences import split_sentences
 from mlcoach.grading.text import content_stems
 
 
+def compared_texts(
+    references: Sequence[str], units: Sequence[str], *, as_written: bool
+) -> tuple[Sequence[str], Sequence[str]]:
+    """The texts a backend compares: abbreviations spelled out on both sides unless ``as_written``."""
+    if as_written:
+        return references, units
+    return [spelled_out(r) for r in references], [spelled_out(u) for u in units]
+
+
 class Backend(Protocol):
     name: BackendName
     note: str | None
@@ -92,9 +101,7 @@ class SemanticBackend:
     ) -> FloatArray:
         if not references or not units:
             return np.zeros((len(references), len(units)), dtype=np.float32)
-        if not as_written:
-            references = [spelled_out(r) for r in references]
-            units = [spelled_out(u) for u in units]
+        references, units = compared_texts(references, units, as_written=as_written)
         ref = self.cache.get(references)
         ans = self.embed_units(units)
         sims: FloatArray = np.clip(ref @ ans.T, -1.0, 1.0)
@@ -155,9 +162,7 @@ class LexicalBackend:
     ) -> FloatArray:
         weights = self._weights_for(question)
         sims = np.zeros((len(references), len(units)), dtype=np.float32)
-        if not as_written:
-            references = [spelled_out(r) for r in references]
-            units = [spelled_out(u) for u in units]
+        references, units = compared_texts(references, units, as_written=as_written)
         unit_stems = [set(content_stems(u)) for u in units]
         for i, ref in enumerate(references):
             ref_stems = set(content_stems(ref))

@@ -410,15 +410,16 @@ def _judge_points(
     # Each sentence can make a limited number of points: hand them out best match first.
     # A list of terms states no claim, so it makes at most one point however long it is.
     listing = {f.unit.sentence for f in facts if f.unit.whole and f.keyword_list}
+
+    def room(text: str) -> int:
+        return max(1, -(-len(content_stems(text)) // cal.words_per_point))
+
     capacity = [
-        1 if index in listing else max(1, -(-len(content_stems(sentence)) // cal.words_per_point))
-        for index, sentence in enumerate(split.sentences)
+        1 if index in listing else room(sentence) for index, sentence in enumerate(split.sentences)
     ]
     # The same bound holds for each clause: "ROC plots TPR against FPR" is one claim however many
     # points share its terms.
-    unit_capacity = [
-        max(1, -(-len(content_stems(f.unit.text)) // cal.words_per_point)) for f in facts
-    ]
+    unit_capacity = [room(f.unit.text) for f in facts]
     unit_used = [0] * n_units
     chosen: list[int | None] = [None] * n_points
     used = [0] * len(split.sentences)
